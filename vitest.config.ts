@@ -1,11 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit and integration tests of the harness itself. The scenario matrix is added as its own project
-// by the harness runner (see harness/runner).
 export default defineConfig({
   test: {
-    include: ['harness/**/*.test.ts', 'containers/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        // The harness's own tests: CA, embedded servers, renders, matrix, reports, CLI.
+        test: {
+          name: 'unit',
+          include: ['harness/**/*.test.ts', 'containers/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The scenario matrix. Stacks come from `idp-harness run` (which provides them) or, under plain
+        // vitest, from the global setup (cells chosen by IDP_HARNESS_BACKEND / IDP_HARNESS_CELLS).
+        test: {
+          name: 'scenarios',
+          include: ['scenarios/**/*.test.ts'],
+          globalSetup: ['harness/runner/global-setup.ts'],
+          // Scenarios of one cell share its photo server's OAuth settings: one file at a time; cells run concurrently inside a file.
+          fileParallelism: false,
+          maxConcurrency: 8,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,48 @@
+// idp-harness command line: run | serve idp | serve photos | matrix | report merge | report diff
+import { UsageError } from './args.js';
+import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
+import { matrixCommand } from './matrix.js';
+import { reportCommand } from './report.js';
+
+const USAGE = `idp-harness — Immich OAuth/OIDC login across IdP and Immich versions
+
+Usage:
+  idp-harness run [--backend auto|embedded|docker] [--out DIR] [--immich V,..] [--idp NAME[-V],..]
+                  [--scenario ID,..] [--cell ID,..] [--shard I/N] [--baseline results.json]
+                  [--matrix FILE] [--expectations FILE]
+  idp-harness serve idp [--idp authelia|authentik] [--version V] [--variant NAME]
+  idp-harness serve photos --version vX.Y.Z
+  idp-harness matrix [--format github|list] [--backend B] [--shards N] [filters]
+  idp-harness report merge DIR... [--out DIR]
+  idp-harness report diff OLD.json NEW.json
+
+Exit status: 0 all verdicts as expected, 1 a verdict differs (or a regression with --baseline), 2 bad input.`;
+
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  run: runCommand,
+  serve: serveCommand,
+  matrix: matrixCommand,
+  report: reportCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    const usage = err instanceof UsageError;
+    process.stderr.write(`idp-harness: ${err.message}${usage ? '\nRun "idp-harness --help" for usage.' : ''}\n`);
+    process.exit(usage || err.name === 'MatrixError' || err.name === 'SelectionError' ? 2 : 1);
+  },
+);

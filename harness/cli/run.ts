@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import type { Backend } from '../model.js';
+import { runMatrix } from '../runner/run.js';
+import { options, UsageError } from './args.js';
+
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard "${text}": use I/N with 1 ≤ I ≤ N, e.g. --shard 2/4`);
+  return { index, count };
+}
+
+export function parseBackend(text: string | undefined, allowAuto = true): Backend | 'auto' {
+  const value = text ?? (allowAuto ? 'auto' : 'embedded');
+  const allowed = allowAuto ? ['auto', 'embedded', 'docker'] : ['embedded', 'docker'];
+  if (!allowed.includes(value)) throw new UsageError(`--backend "${value}": use one of ${allowed.join(', ')}`);
+  return value as Backend | 'auto';
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values } = options(args, {
+    backend: { type: 'string' },
+    out: { type: 'string' },
+    immich: { type: 'string' },
+    idp: { type: 'string' },
+    scenario: { type: 'string' },
+    cell: { type: 'string' },
+    shard: { type: 'string' },
+    baseline: { type: 'string' },
+    matrix: { type: 'string' },
+    expectations: { type: 'string' },
+  });
+  const outcome = await runMatrix({
+    backend: parseBackend(values.backend as string | undefined),
+    outDir: resolve((values.out as string | undefined) ?? 'reports'),
+    matrixFile: values.matrix as string | undefined,
+    expectationsFile: values.expectations as string | undefined,
+    filters: {
+      immich: values.immich as string | undefined,
+      idp: values.idp as string | undefined,
+      scenario: values.scenario as string | undefined,
+      cell: values.cell as string | undefined,
+    },
+    shard: parseShard(values.shard as string | undefined),
+    baseline: values.baseline as string | undefined,
+  });
+  return outcome.exitCode;
+}

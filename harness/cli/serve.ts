@@ -1,0 +1,91 @@
+// `serve idp` / `serve photos`: one embedded server alone, for looking at by hand, until Ctrl-C.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCa } from '../ca/ca.js';
+import { startEmbeddedIdp } from '../embedded/idp/index.js';
+import { startReferencePhotos } from '../embedded/photos/index.js';
+import type { IdpProduct } from '../model.js';
+import { Cleanup, cleanupOnSignals, makeRunDir, removeDir } from '../run-dir.js';
+import { options, UsageError } from './args.js';
+
+const DEFAULT_VERSIONS: Record<IdpProduct, string> = { authelia: '4.39.0', authentik: '2025.10.4' };
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = options(args, {
+    idp: { type: 'string' },
+    version: { type: 'string' },
+    'encryption-key': { type: 'boolean' },
+    'no-signing-key': { type: 'boolean' },
+    'auth-method': { type: 'string' },
+    port: { type: 'string' },
+  });
+  const what = positionals[0];
+  if (what !== 'idp' && what !== 'photos') throw new UsageError('serve what? use "serve idp" or "serve photos --version vX.Y.Z"');
+
+  const cleanup = new Cleanup();
+  const runDir = makeRunDir('idp-harness-serve-');
+  cleanup.add('run directory', () => removeDir(runDir));
+  cleanupOnSignals(cleanup, () => process.stdout.write('\nstopping…\n'));
+  const ca = createCa(join(runDir, 'ca'));
+  const port = values.port ? Number(values.port) : 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${values.port}": use a TCP port number`);
+
+  try {
+    if (what === 'idp') {
+      const product = ((values.idp as string | undefined) ?? 'authentik') as IdpProduct;
+      if (!(product in DEFAULT_VERSIONS)) throw new UsageError(`--idp "${product}": use authelia or authentik`);
+      const version = (values.version as string | undefined) ?? DEFAULT_VERSIONS[product];
+      const idp = await startEmbeddedIdp({
+        product,
+        version,
+        settings: {
+          signingKey: !values['no-signing-key'],
+          encryptionKey: Boolean(values['encryption-key']),
+          ...(values['auth-method'] ? { tokenEndpointAuthMethod: values['auth-method'] as 'client_secret_post' } : {}),
+        },
+        tls: ca.issue(['auth.harness.test']),
+        listen: { port },
+      });
+      cleanup.add('idp', () => idp.close());
+      const user = await idp.control.createUser({ username: 'demo', name: 'Demo User', email: 'demo@example.test' });
+      const credentials = join(runDir, 'demo-user.txt');
+      writeFileSync(credentials, `username: ${user.username}\npassword: ${user.password}\n`, { mode: 0o600 });
+      print([
+        `embedded ${product} ${version} profile (a model, not ${product} itself)`,
+        `issuer:        ${idp.issuer}`,
+        `control API:   ${idp.controlUrl} (Bearer token in ${writeSecret(runDir, 'control-token.txt', idp.controlToken)})`,
+        `demo user:     credentials in ${credentials}`,
+        `CA:            ${ca.certPath}`,
+        `browser:       chromium --host-resolver-rules="MAP *.harness.test 127.0.0.1" --ignore-certificate-errors-spki-list=${ca.spkiHashes().join(',')}`,
+      ]);
+    } else {
+      const version = values.version as string | undefined;
+      if (!version) throw new UsageError('serve photos needs --version, e.g. --version v3.1.0');
+      const photos = await startReferencePhotos({ version, tls: ca.issue(['photos.harness.test']), ca: ca.certPem, listen: { port } });
+      cleanup.add('photos', () => photos.close());
+      print([
+        `reference model of Immich ${version} (not Immich itself)`,
+        `url:           ${photos.url}`,
+        `CA:            ${ca.certPath}`,
+        `admin sign-up: POST ${photos.url}/api/auth/admin-sign-up`,
+      ]);
+    }
+    process.stdout.write('running; press Ctrl-C to stop and remove everything\n');
+    await new Promise(() => {}); // until a signal; cleanupOnSignals exits
+    return 0;
+  } catch (err) {
+    await cleanup.run();
+    throw err;
+  }
+}
+
+function writeSecret(dir: string, name: string, value: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  return path;
+}
+
+function print(lines: string[]): void {
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+

@@ -1,0 +1,136 @@
+// Login flows, the way a person (web) and the mobile app (mobile, mobile-override) do them.
+// Each returns what the photo server answered to the OAuth callback; none of them judges it.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Browser, Page, Request, Response } from 'playwright-core';
+import type { Credentials, IdpPageDriver } from '../drivers/types.js';
+import type { Flow } from '../model.js';
+import type { ImmichApi } from '../immich/api.js';
+import { mobileRedirectUriFor } from './mobile-uri.js';
+
+export interface LoginResult {
+  flow: Flow;
+  status: number;
+  message?: string;
+  /** The login response body on success (accessToken, userId, userEmail, name, isAdmin...). */
+  body?: Record<string, unknown>;
+  /** Extra evidence: the app-scheme URL the IdP returned to, the override's Location... */
+  detail?: string;
+  /** The page as the user saw it at the end of a web login that did not succeed. */
+  screenshot?: Buffer;
+  /** Facts the scenario read afterwards (user fields...). */
+  facts?: Record<string, unknown>;
+}
+
+export interface LoginTarget {
+  photosUrl: string;
+  idpOrigin: string;
+  version: string;
+  api: ImmichApi;
+  driver: IdpPageDriver;
+  browser: Browser;
+  /** Text of the OAuth button on the login page (buttonText in the OAuth settings). */
+  buttonText?: string;
+}
+
+const STEP_TIMEOUT_MS = 15_000;
+
+/** Web: the photo server's login page, its OAuth button (or auto launch), the IdP's pages, back to the callback. */
+export async function webLogin(
+  target: LoginTarget,
+  user: Credentials,
+  opts: { autoLaunch?: boolean; page?: (page: Page) => Promise<void> } = {},
+): Promise<LoginResult> {
+  const context = await target.browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const callback = page.waitForResponse(isCallbackResponse);
+    await page.goto(`${target.photosUrl}/auth/login`);
+    if (!opts.autoLaunch) await page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).click();
+    await page.waitForURL((url) => url.origin === target.idpOrigin);
+    const response = await completeAtIdp(page, target.driver, user, callback);
+    const result = await fromResponse('web', response);
+    if (result.status >= 300) {
+      // Let the page show its error before the picture is taken.
+      await page.getByRole('alert').first().waitFor({ timeout: 2_000 }).catch(() => undefined);
+      result.screenshot = await page.screenshot();
+    }
+    await opts.page?.(page);
+    return result;
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Mobile: the harness plays the app. It asks the photo server to authorize with the app's redirect URI, lets the
+ * browser complete the IdP's pages, catches the navigation to the app scheme (directly, or through the
+ * override's 307 from /api/oauth/mobile-redirect), then posts the callback with state and verifier as the app does.
+ */
+export async function mobileLogin(target: LoginTarget, user: Credentials, opts: { override?: boolean } = {}): Promise<LoginResult> {
+  const flow: Flow = opts.override ? 'mobile-override' : 'mobile';
+  const appUri = mobileRedirectUriFor(target.version);
+  const state = randomBytes(16).toString('base64url');
+  const codeVerifier = randomBytes(32).toString('base64url');
+  const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+
+  const authorize = await target.api.oauthAuthorize({ redirectUri: appUri, state, codeChallenge });
+  if (authorize.status >= 300) return { flow, status: authorize.status, message: authorize.message, detail: 'authorize refused' };
+  const authorizeUrl = String(authorize.body?.url ?? '');
+
+  const context = await target.browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const appRequest = page.waitForRequest((r: Request) => r.url().startsWith('app.immich:'));
+    const overrideResponse = opts.override
+      ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}/api/oauth/mobile-redirect`))
+      : undefined;
+    await page.goto(authorizeUrl).catch(ignoreAbort);
+    const request = await completeAtIdp(page, target.driver, user, appRequest);
+    const appUrl = request.url();
+    let detail = `app received ${redact(appUrl)}`;
+    if (overrideResponse) {
+      const r = await overrideResponse;
+      detail += `; override answered ${r.status()} Location ${redact(r.headers()['location'] ?? '')}`;
+      if (r.status() !== 307) return { flow, status: r.status(), message: 'mobile-redirect did not answer 307', detail };
+    }
+    const callback = await target.api.oauthCallback({ url: appUrl, state, codeVerifier });
+    return { flow, status: callback.status, message: callback.message, body: callback.body, detail };
+  } finally {
+    await context.close();
+  }
+}
+
+/** Runs the IdP driver until `exit` (the signal that the browser left the IdP) fires; a driver error wins. */
+async function completeAtIdp<T>(page: Page, driver: IdpPageDriver, user: Credentials, exit: Promise<T>): Promise<T> {
+  const driving = driver.complete(page, user).then(() => exit);
+  return Promise.race([exit, driving]);
+}
+
+function isCallbackResponse(r: Response): boolean {
+  return r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/oauth/callback';
+}
+
+async function fromResponse(flow: Flow, response: Response): Promise<LoginResult> {
+  const status = response.status();
+  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  const message = status >= 300 ? messageOf(body) : undefined;
+  return { flow, status, message, body: status < 300 ? body : undefined };
+}
+
+export function messageOf(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const m = (body as { message?: unknown }).message;
+  return Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : undefined;
+}
+
+function ignoreAbort(err: Error): void {
+  // The final navigation to the app scheme aborts the page load; that is the expected end of the flow.
+  if (!/ERR_ABORTED|ERR_UNKNOWN_URL_SCHEME|interrupted by another navigation/.test(err.message)) throw err;
+}
+
+/** Codes and states are one-time but still not for reports: keep only the shape of the URL. */
+function redact(url: string): string {
+  return url.replace(/([?&](code|state)=)[^&]+/g, '$1…');
+}

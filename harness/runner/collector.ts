@@ -1,0 +1,48 @@
+// A vitest reporter that turns each scenario test into a ScenarioResult (from the verdicts the scenario
+// recorded in its task meta) and tells the progress printer as results arrive.
+import type { Reporter, TestCase } from 'vitest/node';
+import type { ScenarioResult } from '../model.js';
+
+export interface CollectorEvents {
+  scenarioDone?(result: ScenarioResult): void;
+}
+
+export class ResultCollector implements Reporter {
+  readonly results: ScenarioResult[] = [];
+  readonly problems: string[] = [];
+
+  constructor(private readonly events: CollectorEvents = {}) {}
+
+  onTestCaseResult(testCase: TestCase): void {
+    const meta = testCase.meta().idpHarness;
+    if (!meta) return; // not a scenario test (e.g. the "no selected cell" placeholder)
+    const outcome = testCase.result();
+    const errors = outcome.state === 'failed' ? (outcome.errors ?? []).map((e) => e.message) : [];
+    const status: ScenarioResult['status'] = meta.skipped
+      ? 'not-run'
+      : outcome.state === 'passed'
+        ? 'passed'
+        : meta.cases.some((c) => !c.pass)
+          ? 'failed'
+          : 'error';
+    const result: ScenarioResult = {
+      cellId: meta.cellId,
+      scenario: meta.scenario,
+      title: meta.title,
+      status,
+      cases: meta.cases,
+      durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
+      ...(meta.skipped ? { reason: meta.skipped } : status === 'error' ? { reason: errors.join('\n') || 'scenario failed' } : {}),
+    };
+    const screenshots = meta.cases.flatMap((c) => /screenshot: (\S+)/.exec(c.detail ?? '')?.[1] ?? []);
+    if (screenshots.length) result.artifacts = { screenshots };
+    this.results.push(result);
+    this.events.scenarioDone?.(result);
+  }
+
+  onTestModuleCollected(): void {}
+
+  onTestRunEnd(_modules: unknown, errors: readonly { message?: string }[]): void {
+    for (const e of errors) this.problems.push(e.message ?? String(e));
+  }
+}

@@ -1,0 +1,93 @@
+// Brings a run's environment up: run directory, CA, one browser for every scenario, and a stack per cell.
+// Used by the CLI (`idp-harness run`) and by vitest's global setup (plain `vitest run scenarios/...`).
+import { join } from 'node:path';
+import { chromium, type BrowserServer } from 'playwright-core';
+import { createCa, type Ca } from '../ca/ca.js';
+import { CHROMIUM_PATH, assertChromium, chromiumArgs } from '../browser/launch.js';
+import type { Backend, Cell } from '../model.js';
+import { Cleanup, makeRunDir, removeDir } from '../run-dir.js';
+import { startEmbeddedStack, embeddedProvenance } from '../stack/embedded.js';
+import type { Stack, StackInfo } from '../stack/types.js';
+
+export interface CellPlan {
+  cell: Cell;
+  scenarios: string[];
+}
+
+export interface Environment {
+  runDir: string;
+  ca: Ca;
+  browserWsEndpoint: string;
+  stacks: Stack[];
+  infos: StackInfo[];
+  cleanup: Cleanup;
+}
+
+export interface EnvironmentEvents {
+  cellStarting?(cellId: string): void;
+  cellReady?(cellId: string, ms: number): void;
+  cellNotRun?(cellId: string, reason: string): void;
+}
+
+export type StackStarter = (cell: Cell, ca: Ca, scenarios: string[], runDir: string) => Promise<Stack>;
+
+const starters: Record<Backend, () => Promise<StackStarter>> = {
+  embedded: async () => (cell, ca, scenarios) => startEmbeddedStack(cell, ca, scenarios),
+  docker: async () => (await import('../stack/docker.js')).startDockerStack,
+};
+
+export async function bringUp(
+  backend: Backend,
+  plans: CellPlan[],
+  opts: { cleanup?: Cleanup; events?: EnvironmentEvents; concurrency?: number } = {},
+): Promise<Environment> {
+  assertChromium();
+  const cleanup = opts.cleanup ?? new Cleanup();
+  const runDir = makeRunDir();
+  cleanup.add('run directory', () => removeDir(runDir));
+  const ca = createCa(join(runDir, 'ca'));
+
+  const browser: BrowserServer = await chromium.launchServer({
+    executablePath: CHROMIUM_PATH,
+    args: chromiumArgs({ spkiHashes: ca.spkiHashes() }),
+  });
+  cleanup.add('browser', () => browser.close());
+
+  const start = await starters[backend]();
+  const stacks: Stack[] = [];
+  const infos: StackInfo[] = new Array(plans.length);
+  const concurrency = opts.concurrency ?? (backend === 'embedded' ? 4 : 1);
+  let next = 0;
+  const worker = async () => {
+    while (next < plans.length) {
+      const i = next++;
+      const { cell, scenarios } = plans[i]!;
+      opts.events?.cellStarting?.(cell.id);
+      try {
+        const stack = await start(cell, ca, scenarios, runDir);
+        stacks.push(stack);
+        cleanup.add(`stack ${cell.id}`, () => stack.stop());
+        infos[i] = stack.info;
+        opts.events?.cellReady?.(cell.id, stack.info.readyMs ?? 0);
+      } catch (err) {
+        const reason = (err as Error).message;
+        opts.events?.cellNotRun?.(cell.id, reason);
+        infos[i] = notRunInfo(cell, scenarios, ca, reason);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, plans.length) }, worker));
+  return { runDir, ca, browserWsEndpoint: browser.wsEndpoint(), stacks, infos, cleanup };
+}
+
+function notRunInfo(cell: Cell, scenarios: string[], ca: Ca, reason: string): StackInfo {
+  return {
+    cell,
+    provenance: embeddedProvenance(cell),
+    notRun: reason,
+    scenarios,
+    caPem: ca.certPem,
+    photos: { url: '', version: cell.immich, admin: { email: '', password: '', token: '' } },
+    idp: { origin: '', driver: 'embedded', version: cell.idp.version, control: { kind: 'http', url: '', token: '' } },
+  };
+}

@@ -1,0 +1,153 @@
+// What a scenario holds of a stack: the photo server's API, the IdP's control, the browser, and the
+// small reusable actions scenarios are composed from.
+import { randomBytes } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { caAgent } from '../ca/dispatcher.js';
+import { driverFor } from '../drivers/registry.js';
+import type { IdpPageDriver } from '../drivers/types.js';
+import { mobileLogin, webLogin, type LoginResult } from '../flows/login.js';
+import { mobileRedirectUriFor } from '../flows/mobile-uri.js';
+import { controlFor } from '../idp/connect.js';
+import type { IdpClient, IdpControl, IdpUser, NewIdpClient, NewIdpUser } from '../idp/control.js';
+import { ImmichApi } from '../immich/api.js';
+import type { Flow } from '../model.js';
+import type { StackInfo } from './types.js';
+
+const GiB = 1024 ** 3;
+
+export interface UserFacts {
+  id: string;
+  name: string;
+  email: string;
+  storageLabel: string | null;
+  quotaGiB: number | null;
+  isAdmin: boolean;
+  oauthId: string;
+}
+
+export class StackClient {
+  readonly api: ImmichApi;
+  readonly idp: IdpControl;
+  readonly driver: IdpPageDriver;
+  private buttonText = 'Login with OAuth';
+
+  constructor(
+    readonly info: StackInfo,
+    private readonly browser: Browser,
+  ) {
+    this.api = new ImmichApi(info.photos.url, info.photos.version, caAgent(info.caPem));
+    this.idp = controlFor(info.idp.control, info.caPem);
+    this.driver = driverFor(info.idp.driver, info.idp.version);
+  }
+
+  get adminToken(): string {
+    return this.info.photos.admin.token;
+  }
+
+  /** A name unique to this run and scenario, for users and clients (scenarios share a stack). */
+  unique(prefix: string): string {
+    return `${prefix}${randomBytes(4).toString('hex')}`;
+  }
+
+  /** Creates an IdP user with a full profile; `overrides` may drop or change any claim. */
+  async createUser(overrides: Partial<NewIdpUser> = {}): Promise<IdpUser & { profile: NewIdpUser }> {
+    const username = overrides.username ?? this.unique('user');
+    const profile: NewIdpUser = {
+      username,
+      name: `Test ${username}`,
+      email: `${username}@example.test`,
+      preferredUsername: username,
+      ...overrides,
+    };
+    return { ...(await this.idp.createUser(profile)), profile };
+  }
+
+  /** The redirect URIs a client registered for Immich needs (web, linking, the app, the override). */
+  redirectUris(): string[] {
+    const url = this.info.photos.url;
+    return [`${url}/auth/login`, `${url}/user-settings`, mobileRedirectUriFor(this.info.photos.version), `${url}/api/oauth/mobile-redirect`];
+  }
+
+  /**
+   * Registers a new OAuth client at the IdP and configures the photo server for it, the way the IdP's
+   * integration guide does: registered auth method, and the custom-claims scope when the IdP has one.
+   */
+  async useOAuth(settings: Record<string, unknown> = {}, client: Partial<NewIdpClient> = {}): Promise<IdpClient> {
+    const registered = await this.idp.createClient({
+      redirectUris: this.redirectUris(),
+      tokenEndpointAuthMethod: this.info.cell.idp.settings.tokenEndpointAuthMethod,
+      ...client,
+    });
+    const scope = ['openid', 'email', 'profile', this.idp.capabilities.customClaimsScope].filter(Boolean).join(' ');
+    const oauth = {
+      enabled: true,
+      issuerUrl: registered.issuer,
+      clientId: registered.clientId,
+      clientSecret: registered.clientSecret,
+      scope,
+      tokenEndpointAuthMethod: registered.tokenEndpointAuthMethod,
+      autoRegister: true,
+      autoLaunch: false,
+      mobileOverrideEnabled: false,
+      mobileRedirectUri: '',
+      ...settings,
+    };
+    this.buttonText = String(oauth['buttonText'] ?? this.buttonText);
+    await this.api.setOAuth(this.adminToken, oauth);
+    return registered;
+  }
+
+  /** Turns the mobile redirect override on, pointing at the photo server's own /api/oauth/mobile-redirect. */
+  mobileOverride(): Record<string, unknown> {
+    return { mobileOverrideEnabled: true, mobileRedirectUri: `${this.info.photos.url}/api/oauth/mobile-redirect` };
+  }
+
+  async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {
+    const target = {
+      photosUrl: this.info.photos.url,
+      idpOrigin: this.info.idp.origin,
+      version: this.info.photos.version,
+      api: this.api,
+      driver: this.driver,
+      browser: this.browser,
+      buttonText: this.buttonText,
+    };
+    if (flow === 'web') return webLogin(target, user, opts);
+    if (flow === 'mobile' || flow === 'mobile-override') return mobileLogin(target, user, { override: flow === 'mobile-override' });
+    throw new Error(`login: flow "${flow}" is not a login flow (web, mobile, mobile-override)`);
+  }
+
+  /** The photo server's record of the user with this email (exact or case-insensitive match), or undefined. */
+  async userByEmail(email: string): Promise<UserFacts | undefined> {
+    const users = await this.api.adminUsers(this.adminToken);
+    const wanted = email.trim().toLowerCase();
+    const found = users.find((u) => u.email === email) ?? users.find((u) => u.email.toLowerCase() === wanted);
+    return found && toFacts(found);
+  }
+
+  async userById(id: string): Promise<UserFacts | undefined> {
+    const users = await this.api.adminUsers(this.adminToken);
+    const found = users.find((u) => u.id === id);
+    return found && toFacts(found);
+  }
+}
+
+function toFacts(u: {
+  id: string;
+  name: string;
+  email: string;
+  storageLabel?: string | null;
+  quotaSizeInBytes?: number | null;
+  isAdmin: boolean;
+  oauthId?: string;
+}): UserFacts {
+  return {
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    storageLabel: u.storageLabel ?? null,
+    quotaGiB: u.quotaSizeInBytes == null ? null : u.quotaSizeInBytes / GiB,
+    isAdmin: u.isAdmin,
+    oauthId: u.oauthId ?? '',
+  };
+}
