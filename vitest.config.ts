@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './harness/runner/summary-line.ts'],
     projects: [
       {
         // The harness's own tests: CA, embedded servers, renders, matrix, reports, CLI.

@@ -33,6 +33,12 @@ export interface Cell {
     variant: string; // name of the settings variant, e.g. "default", "no-signing-key"
     settings: IdpSettings;
   };
+  /**
+   * docker backend only: which implementations run in the containers. 'upstream' (default): the real Immich,
+   * Authelia and authentik images. 'local': the reference model of Immich and the embedded provider's profile
+   * of the IdP, both from the locally built image (for machines that cannot pull images).
+   */
+  images?: 'upstream' | 'local';
 }
 
 /** What one login (or API call) produced, as the photo server answered it. */

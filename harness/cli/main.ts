@@ -1,9 +1,5 @@
 // idp-harness command line: run | serve idp | serve photos | matrix | report merge | report diff
 import { UsageError } from './args.js';
-import { runCommand } from './run.js';
-import { serveCommand } from './serve.js';
-import { matrixCommand } from './matrix.js';
-import { reportCommand } from './report.js';
 
 const USAGE = `idp-harness — Immich OAuth/OIDC login across IdP and Immich versions
 
@@ -20,11 +16,12 @@ Usage:
 Exit status: 0 all verdicts as expected, 1 a verdict differs (or a regression with --baseline), 2 bad input.`;
 
 
+// Loaded on demand: `matrix` and `report` should not pay for the servers' imports.
 const commands: Record<string, (args: string[]) => Promise<number>> = {
-  run: runCommand,
-  serve: serveCommand,
-  matrix: matrixCommand,
-  report: reportCommand,
+  run: async (args) => (await import('./run.js')).runCommand(args),
+  serve: async (args) => (await import('./serve.js')).serveCommand(args),
+  matrix: async (args) => (await import('./matrix.js')).matrixCommand(args),
+  report: async (args) => (await import('./report.js')).reportCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -33,18 +33,18 @@ export async function runCommand(args: string[]): Promise<number> {
     expectations: { type: 'string' },
   });
   const outcome = await runMatrix({
-    backend: parseBackend(values.backend as string | undefined),
-    outDir: resolve((values.out as string | undefined) ?? 'reports'),
-    matrixFile: values.matrix as string | undefined,
-    expectationsFile: values.expectations as string | undefined,
+    backend: parseBackend(values.backend),
+    outDir: resolve((values.out) ?? 'reports'),
+    matrixFile: values.matrix,
+    expectationsFile: values.expectations,
     filters: {
-      immich: values.immich as string | undefined,
-      idp: values.idp as string | undefined,
-      scenario: values.scenario as string | undefined,
-      cell: values.cell as string | undefined,
+      immich: values.immich,
+      idp: values.idp,
+      scenario: values.scenario,
+      cell: values.cell,
     },
-    shard: parseShard(values.shard as string | undefined),
-    baseline: values.baseline as string | undefined,
+    shard: parseShard(values.shard),
+    baseline: values.baseline,
   });
   return outcome.exitCode;
 }

@@ -3,6 +3,8 @@ import type { Page } from 'playwright-core';
 export interface Credentials {
   username: string;
   password: string;
+  /** Base32 TOTP secret, for IdPs that ask for a second factor. */
+  totpSecret?: string;
 }
 
 /**

@@ -45,10 +45,13 @@ export async function webLogin(
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     const callback = page.waitForResponse(isCallbackResponse);
+    callback.catch(() => undefined);
+    const authorize = page.waitForResponse((r) => isPost(r, '/api/oauth/authorize'));
     await page.goto(`${target.photosUrl}/auth/login`);
     if (!opts.autoLaunch) await page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).click();
-    await page.waitForURL((url) => url.origin === target.idpOrigin);
-    const response = await completeAtIdp(page, target.driver, user, callback);
+    const authorized = await authorize;
+    // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
+    const response = authorized.status() >= 300 ? authorized : await atIdp(page, target, user, callback);
     const result = await fromResponse('web', response);
     if (result.status >= 300) {
       // Let the page show its error before the picture is taken.
@@ -86,6 +89,7 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
     const overrideResponse = opts.override
       ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}/api/oauth/mobile-redirect`))
       : undefined;
+    overrideResponse?.catch(() => undefined);
     await page.goto(authorizeUrl).catch(ignoreAbort);
     const request = await completeAtIdp(page, target.driver, user, appRequest);
     const appUrl = request.url();
@@ -104,12 +108,25 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
 
 /** Runs the IdP driver until `exit` (the signal that the browser left the IdP) fires; a driver error wins. */
 async function completeAtIdp<T>(page: Page, driver: IdpPageDriver, user: Credentials, exit: Promise<T>): Promise<T> {
-  const driving = driver.complete(page, user).then(() => exit);
-  return Promise.race([exit, driving]);
+  // Whichever loses the race may settle later (e.g. when the context closes): never leave it unhandled.
+  exit.catch(() => undefined);
+  const driving = driver.complete(page, user);
+  driving.catch(() => undefined);
+  const first = await Promise.race([exit.then((value) => ({ value })), driving.then(() => undefined)]);
+  return first ? first.value : exit;
+}
+
+async function atIdp(page: Page, target: LoginTarget, user: Credentials, callback: Promise<Response>): Promise<Response> {
+  await page.waitForURL((url) => url.origin === target.idpOrigin);
+  return completeAtIdp(page, target.driver, user, callback);
+}
+
+function isPost(r: Response, path: string): boolean {
+  return r.request().method() === 'POST' && new URL(r.url()).pathname === path;
 }
 
 function isCallbackResponse(r: Response): boolean {
-  return r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/oauth/callback';
+  return isPost(r, '/api/oauth/callback');
 }
 
 async function fromResponse(flow: Flow, response: Response): Promise<LoginResult> {

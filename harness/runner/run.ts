@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
 import { loadMatrix, expandCells, scenariosFor } from '../matrix/matrix.js';
-import { selectCells, shard as shardCells } from '../matrix/select.js';
+import { globMatcher, selectCells, shard as shardCells } from '../matrix/select.js';
 import type { Backend, CellReport, RunReport } from '../model.js';
 import { REPORT_SCHEMA_VERSION } from '../model.js';
 import { Cleanup, cleanupOnSignals } from '../run-dir.js';
@@ -45,9 +45,9 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   const matrix = loadMatrix(opts.matrixFile);
   let cells = selectCells(expandCells(matrix, backend), opts.filters ?? {}, matrix);
   if (opts.shard) cells = shardCells(cells, opts.shard.index, opts.shard.count);
-  const wanted = opts.filters?.scenario?.split(',').map((s) => s.trim());
+  const wanted = globMatcher(opts.filters?.scenario);
   const plans: CellPlan[] = cells
-    .map((cell) => ({ cell, scenarios: scenariosFor(cell, matrix).filter((s) => !wanted || wanted.includes(s)) }))
+    .map((cell) => ({ cell, scenarios: scenariosFor(cell, matrix).filter(wanted) }))
     .filter((p) => p.scenarios.length > 0);
   if (plans.length === 0) throw new Error('No cell selected: loosen --immich/--idp/--scenario/--cell or check the shard.');
 

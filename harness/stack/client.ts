@@ -92,7 +92,7 @@ export class StackClient {
       mobileRedirectUri: '',
       ...settings,
     };
-    this.buttonText = String(oauth['buttonText'] ?? this.buttonText);
+    this.buttonText = String((oauth as Record<string, unknown>)["buttonText"] ?? this.buttonText);
     await this.api.setOAuth(this.adminToken, oauth);
     return registered;
   }

@@ -31,7 +31,13 @@ export async function startEmbeddedStack(cell: Cell, ca: Ca, scenarios: string[]
       tls: ca.issue(['auth.harness.test']),
     });
     closers.push(() => idp.close());
-    const photos = await startReferencePhotos({ version: cell.immich, tls: ca.issue(['photos.harness.test']), ca: ca.certPem });
+    const photos = await startReferencePhotos({
+      version: cell.immich,
+      tls: ca.issue(['photos.harness.test']),
+      ca: ca.certPem,
+      // In one process there is no Docker DNS: the model resolves the IdP's name as the containers would.
+      resolve: { 'auth.harness.test': '127.0.0.1' },
+    });
     closers.push(() => photos.close());
 
     const api = new ImmichApi(photos.url, cell.immich, caAgent(ca.certPem));

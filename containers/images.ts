@@ -1,0 +1,67 @@
+// Images per product version, and a check that an image is present (pulled if need be) that never throws:
+// an unavailable image makes a cell "not-run" with a reason, not a crash.
+import { getContainerRuntimeClient, ImageName } from 'testcontainers';
+import { authentikFacts } from './authentik.js';
+import { autheliaImage } from './authelia.js';
+import { immichFacts } from './immich.js';
+
+export type ImageCheck = { ok: true; digest?: string } | { ok: false; reason: string };
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]!.trim();
+}
+
+/** Present locally, or pulled now. Resolves `{ ok: false, reason }` when neither works. */
+export async function ensureImage(name: string): Promise<ImageCheck> {
+  let client;
+  try {
+    client = await getContainerRuntimeClient();
+  } catch (error) {
+    return { ok: false, reason: `no container runtime (${firstLine(error)}); start Docker or use the embedded backend` };
+  }
+  let image: ImageName;
+  try {
+    image = ImageName.fromString(name);
+  } catch (error) {
+    return { ok: false, reason: `"${name}" is not an image name (${firstLine(error)})` };
+  }
+  try {
+    if (!(await client.image.exists(image))) await client.image.pull(image);
+  } catch (error) {
+    return { ok: false, reason: `image ${name} unavailable (pull failed: ${firstLine(error)})` };
+  }
+  try {
+    const info = await client.image.inspect(image);
+    const digest = info.RepoDigests?.[0]?.split('@')[1];
+    return digest ? { ok: true, digest } : { ok: true };
+  } catch {
+    return { ok: true }; // present (pull succeeded) but not inspectable: the digest is only informative
+  }
+}
+
+/** Every image one product version needs, in start order. */
+export function immichImages(version: string): string[] {
+  const f = immichFacts(version);
+  return [f.postgres.image, f.redisImage, f.image];
+}
+
+export function autheliaImages(version: string): string[] {
+  return [autheliaImage(version)];
+}
+
+export function authentikImages(version: string): string[] {
+  const f = authentikFacts(version);
+  return [f.postgres.image, ...(f.redisImage ? [f.redisImage] : []), f.image];
+}
+
+/** The images a cell needs on the docker backend (the embedded IdP needs none). */
+export function imagesFor(cell: { immich: string; idp: { product: string; version: string } }): string[] {
+  const idp =
+    cell.idp.product === 'authelia'
+      ? autheliaImages(cell.idp.version)
+      : cell.idp.product === 'authentik'
+        ? authentikImages(cell.idp.version)
+        : [];
+  return [...new Set([...idp, ...immichImages(cell.immich)])];
+}

@@ -1,0 +1,33 @@
+// `idp-harness report merge DIR… --out DIR [--baseline FILE]` and `report diff OLD NEW`.
+import { resolve } from 'node:path';
+import { mergeDirs } from '../report/merge.js';
+import { readReport } from '../report/schema.js';
+import { regressions, toMarkdownDiff } from '../report/diff.js';
+import { writeAllReports } from '../report/write.js';
+import { options, UsageError } from './args.js';
+
+export async function reportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = options(args, { out: { type: 'string' }, baseline: { type: 'string' } });
+  const [sub, ...paths] = positionals;
+  if (sub === 'merge') {
+    if (paths.length === 0) throw new UsageError('report merge needs at least one directory holding a results.json');
+    const out = resolve(values.out ?? 'reports/merged');
+    const { report, warnings } = mergeDirs(paths, out);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    const files = writeAllReports(out, report);
+    process.stdout.write(`merged ${paths.length} report(s), ${report.cells.length} cells: ${files.join(', ')}\n`);
+    if (values.baseline) {
+      const changes = regressions(readReport(values.baseline), report);
+      process.stdout.write(changes.length ? `${changes.length} regression(s) against ${values.baseline}\n` : `no regression against ${values.baseline}\n`);
+      return changes.length ? 1 : 0;
+    }
+    return 0;
+  }
+  if (sub === 'diff') {
+    if (paths.length !== 2) throw new UsageError('report diff needs two reports: OLD.json NEW.json');
+    const [old, now] = paths.map((p) => readReport(p!));
+    process.stdout.write(`${toMarkdownDiff(old!, now!)}\n`);
+    return regressions(old!, now!).length ? 1 : 0;
+  }
+  throw new UsageError('report what? use "report merge DIR… --out DIR" or "report diff OLD.json NEW.json"');
+}

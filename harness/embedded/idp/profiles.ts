@@ -1,0 +1,141 @@
+// How each modelled IdP behaves as an OpenID provider, by product and version range: data, in one place.
+// Facts and their sources: shared/reference/{authentik,authelia}.md, checked in upstream source where noted.
+import semver from 'semver';
+import type { TokenEndpointAuthMethod } from '../../model.js';
+
+export type EmbeddedProduct = 'authelia' | 'authentik' | 'oidc-provider';
+
+/** Which claim rules build the user's claims (see claims.ts). */
+export type ClaimStyle = 'authentik' | 'authelia-4.38' | 'authelia-4.39' | 'plain';
+
+export interface Profile {
+  /** Human name for logs and reports, e.g. "authentik 2025.10+". */
+  name: string;
+  product: EmbeddedProduct;
+  /** origin: https://host:port (no trailing slash); application: https://host:port/application/o/<slug>/ */
+  issuer: 'origin' | 'application';
+  /** oidc-provider routes, relative to the issuer path. */
+  routes: Record<string, string>;
+  claimStyle: ClaimStyle;
+  /** Value of email_verified (when the style sends it). */
+  emailVerified: boolean;
+  /** all: scope claims in the ID token too; userinfo-only: only token claims in the ID token. */
+  idTokenClaims: 'all' | 'userinfo-only';
+  /** registered-only: the other secret method is refused with invalid_client; any: basic and post both pass. */
+  clientAuth: 'registered-only' | 'any';
+  defaultAuthMethod: TokenEndpointAuthMethod;
+  /** loopback-only: http redirect URIs only for localhost / loopback IPs. */
+  httpRedirectUris: 'loopback-only' | 'any';
+  /** username: sub is the username (authentik sub_mode user_username); uuid: opaque per user. */
+  subject: 'username' | 'uuid';
+  customClaimsScope: string | null;
+  /** PKCE methods advertised in discovery (oidc-provider itself verifies S256 only). */
+  pkceMethods: string[];
+  /** settings: settings.signingKey (default true) picks RS256, else HS256 with the client secret; rs256: always. */
+  signing: 'settings' | 'rs256';
+  /** Whether settings.encryptionKey is honoured (JWE ID tokens). */
+  encryption: boolean;
+}
+
+const AUTHENTIK_ROUTES = {
+  authorization: '/authorize/',
+  token: '/token/',
+  userinfo: '/userinfo/',
+  jwks: '/jwks/',
+  end_session: '/end-session/',
+};
+const AUTHELIA_ROUTES = {
+  authorization: '/api/oidc/authorization',
+  token: '/api/oidc/token',
+  userinfo: '/api/oidc/userinfo',
+  jwks: '/jwks.json',
+  end_session: '/api/oidc/logout',
+};
+
+const authentik = (emailVerified: boolean, name: string): Profile => ({
+  name,
+  product: 'authentik',
+  issuer: 'application',
+  routes: AUTHENTIK_ROUTES,
+  claimStyle: 'authentik',
+  emailVerified,
+  idTokenClaims: 'all', // include_claims_in_id_token defaults to true
+  clientAuth: 'any',
+  defaultAuthMethod: 'client_secret_basic',
+  httpRedirectUris: 'any',
+  subject: 'username',
+  // A scope mapping with scope_name "immich" attached to the provider: its claims are sent when the client
+  // asks for that scope (authentik filters mappings by scope_name in the requested scopes).
+  customClaimsScope: 'immich',
+  pkceMethods: ['plain', 'S256'],
+  signing: 'settings',
+  encryption: true,
+});
+
+const authelia = (style: 'authelia-4.38' | 'authelia-4.39', name: string): Profile => ({
+  name,
+  product: 'authelia',
+  issuer: 'origin', // IssuerURL(): scheme + host + base path "" (internal/middlewares/authelia_context.go)
+  routes: AUTHELIA_ROUTES,
+  claimStyle: style,
+  emailVerified: true,
+  idTokenClaims: style === 'authelia-4.38' ? 'all' : 'userinfo-only',
+  // Enforced by authelia.com/provider/oauth2 client_authentication_strategy.go (v0.1.14 in 4.38.9, v0.2.0 in 4.39.0);
+  // an unset method defaults to client_secret_basic (internal/oidc/client.go GetTokenEndpointAuthMethod).
+  clientAuth: 'registered-only',
+  defaultAuthMethod: 'client_secret_basic',
+  httpRedirectUris: 'loopback-only',
+  subject: 'uuid',
+  // 4.39: claims_policies.<p>.custom_claims + scopes.immich.claims + the client's claims_policy; 4.38: none.
+  customClaimsScope: style === 'authelia-4.39' ? 'immich' : null,
+  pkceMethods: ['S256', 'plain'],
+  signing: 'rs256',
+  encryption: false,
+});
+
+const plain: Profile = {
+  name: 'oidc-provider plain',
+  product: 'oidc-provider',
+  issuer: 'origin',
+  routes: {},
+  claimStyle: 'plain',
+  emailVerified: true,
+  idTokenClaims: 'all',
+  clientAuth: 'any',
+  defaultAuthMethod: 'client_secret_basic',
+  httpRedirectUris: 'any',
+  subject: 'uuid',
+  customClaimsScope: 'immich',
+  pkceMethods: ['S256'],
+  signing: 'rs256',
+  encryption: false,
+};
+
+interface ProfileEntry {
+  product: EmbeddedProduct;
+  /** semver range over the product version; for oidc-provider the version is a profile name. */
+  range: string;
+  profile: Profile;
+}
+
+const PROFILES: ProfileEntry[] = [
+  { product: 'authentik', range: '<2025.10.0-0', profile: authentik(true, 'authentik <2025.10') },
+  { product: 'authentik', range: '>=2025.10.0-0', profile: authentik(false, 'authentik 2025.10+') },
+  { product: 'authelia', range: '>=4.38.0 <4.39.0-0', profile: authelia('authelia-4.38', 'Authelia 4.38') },
+  { product: 'authelia', range: '>=4.39.0-0', profile: authelia('authelia-4.39', 'Authelia 4.39+') },
+  { product: 'oidc-provider', range: '*', profile: plain },
+];
+
+export function profileFor(product: EmbeddedProduct, version: string): Profile {
+  if (product === 'oidc-provider') return plain;
+  const v = semver.coerce(version, { includePrerelease: true })?.version;
+  const entry = v ? PROFILES.find((p) => p.product === product && semver.satisfies(v, p.range, { includePrerelease: true })) : undefined;
+  if (!entry) {
+    const known = PROFILES.filter((p) => p.product === product).map((p) => p.range);
+    throw new Error(
+      `no embedded profile for ${product} ${version} (modelled ranges: ${known.join(', ') || 'none'}): ` +
+        'add one to harness/embedded/idp/profiles.ts',
+    );
+  }
+  return entry.profile;
+}

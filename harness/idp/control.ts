@@ -1,0 +1,132 @@
+// The backend-independent way a scenario drives an identity provider: make users and OAuth clients.
+// The embedded provider implements it in process and over HTTP (httpIdpControl); the docker backend
+// implements it for real Authelia and authentik.
+import type { TokenEndpointAuthMethod } from '../model.js';
+
+export interface NewIdpUser {
+  username: string;
+  /** Random (alphanumeric) when absent. */
+  password?: string;
+  name?: string;
+  givenName?: string;
+  familyName?: string;
+  /** null or absent: the user has no email; "": an empty email. */
+  email?: string | null;
+  preferredUsername?: string;
+  /** Custom claims (immich_quota, immich_role...), sent when the client asks for capabilities.customClaimsScope. */
+  claims?: Record<string, unknown>;
+}
+
+export interface IdpUser {
+  username: string;
+  password: string;
+  sub: string;
+}
+
+export interface NewIdpClient {
+  redirectUris: string[];
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  consent?: 'implicit' | 'explicit';
+}
+
+export interface IdpClient {
+  clientId: string;
+  /** Alphanumeric: authentik does not URL-decode basic credentials. */
+  clientSecret: string;
+  issuer: string;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** What ID tokens are signed with, e.g. RS256 or HS256. */
+  idTokenAlg: string;
+  /** Set when ID tokens are encrypted (JWE), e.g. { alg: 'RSA-OAEP-256', enc: 'A256CBC-HS512' }. */
+  idTokenEncryption?: { alg: string; enc: string };
+}
+
+export interface IdpCapabilities {
+  /** Scope to request so custom claims are sent; null: this IdP cannot send them. */
+  customClaimsScope: string | null;
+}
+
+export interface IdpControl {
+  capabilities: IdpCapabilities;
+  createUser(user: NewIdpUser): Promise<IdpUser>;
+  updateUser(username: string, patch: Partial<Omit<NewIdpUser, 'username'>>): Promise<void>;
+  createClient(client: NewIdpClient): Promise<IdpClient>;
+}
+
+/** Paths of the HTTP form of the control API (Bearer token on every request). */
+export const CONTROL_PATHS = {
+  capabilities: '/v1/capabilities',
+  users: '/v1/users',
+  user: (username: string) => `/v1/users/${encodeURIComponent(username)}`,
+  clients: '/v1/clients',
+} as const;
+
+/**
+ * Client for the HTTP control API. `capabilities` is known once any call has answered (each call loads
+ * them first), or at once when passed in (e.g. from the embedded provider's ready line).
+ */
+export function httpIdpControl(controlUrl: string, token: string, capabilities?: IdpCapabilities): IdpControl {
+  const base = controlUrl.replace(/\/+$/, '');
+  let known = capabilities;
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new Error(`IdP control API at ${base} unreachable (${(err as Error).message}): is the provider running?`);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new Error(`IdP control ${method} ${path} failed with ${res.status}: ${message}`);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async function ensureCapabilities(): Promise<void> {
+    known ??= await call<IdpCapabilities>('GET', CONTROL_PATHS.capabilities);
+  }
+
+  return {
+    get capabilities(): IdpCapabilities {
+      if (!known) {
+        throw new Error(
+          'IdP capabilities are not loaded yet: read them after a createUser/createClient call, pass them to ' +
+            'httpIdpControl, or use connectIdpControl()',
+        );
+      }
+      return known;
+    },
+    async createUser(user) {
+      await ensureCapabilities();
+      return call<IdpUser>('POST', CONTROL_PATHS.users, user);
+    },
+    async updateUser(username, patch) {
+      await ensureCapabilities();
+      await call<void>('PATCH', CONTROL_PATHS.user(username), patch);
+    },
+    async createClient(client) {
+      await ensureCapabilities();
+      return call<IdpClient>('POST', CONTROL_PATHS.clients, client);
+    },
+  };
+}
+
+/** Like httpIdpControl, with the capabilities loaded before it returns. */
+export async function connectIdpControl(controlUrl: string, token: string): Promise<IdpControl> {
+  const res = await fetch(`${controlUrl.replace(/\/+$/, '')}${CONTROL_PATHS.capabilities}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!res.ok) throw new Error(`IdP control capabilities failed with ${res.status}: check the control URL and token`);
+  return httpIdpControl(controlUrl, token, (await res.json()) as IdpCapabilities);
+}

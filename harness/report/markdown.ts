@@ -1,0 +1,176 @@
+// GitHub-flavoured Markdown: the compatibility table for a CI job summary, then per-cell details.
+import type { CellReport, RunReport } from '../model.js';
+import {
+  backendOf,
+  backendSentence,
+  cornerLabel,
+  buildMatrix,
+  cellVerdict,
+  durationText,
+  formatOutcome,
+  idpColumnLabel,
+  photosLabel,
+  runDate,
+  runTotals,
+  totalsSentence,
+} from './view.js';
+
+/** GitHub caps a job summary at 1 MiB; above that, passing cells' details are left out. */
+export const STEP_SUMMARY_LIMIT = 1024 * 1024;
+
+/**
+ * Escapes text for a table cell or heading: backslash-escapes Markdown punctuation (so a message can
+ * neither break the table with `|` nor turn into markup or raw HTML) and turns newlines into <br>.
+ */
+export function mdText(s: string): string {
+  return s
+    .replace(/[\\`*_[\]<>|~#!&]/g, (c) => `\\${c}`)
+    .replace(/\r\n|\r|\n/g, '<br>');
+}
+
+function shorten(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** The text of one table cell: ✓, ✗ with the first failing scenario, or not run. */
+export function verdictText(cr: CellReport, max = 200): string {
+  const v = cellVerdict(cr);
+  if (v.kind === 'pass') {
+    const extra = v.counts.notRun ? ` (${v.counts.passed} passed, ${v.counts.notRun} not run)` : ` (${v.counts.passed})`;
+    return `✓${extra}`;
+  }
+  if (v.kind === 'fail') return `✗ ${v.scenario.scenario}: ${shorten(v.message, max)}`;
+  return `not run: ${shorten(v.reason, max)}`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+}
+
+/** The compatibility table alone (rows: photo servers, columns: IdP + variant), with a backend heading. */
+export function compatibilityTable(report: RunReport, level = '##'): string[] {
+  const m = buildMatrix(report);
+  const corner = cornerLabel(report);
+  const rows = m.rows.map((row) => [
+    `**${mdText(row.label)}**`,
+    ...m.columns.map((col) => {
+      const here = m.at(row, col);
+      if (here.length === 0) return '–';
+      return here.map((cr) => `[${mdText(verdictText(cr))}](#${anchor(cr)})`).join('<br>');
+    }),
+  ]);
+  return [
+    `${level} Compatibility (${report.backend} backend)`,
+    '',
+    `_${mdText(backendSentence(report))}._`,
+    '',
+    ...table([corner, ...m.columns.map((c) => mdText(c.label))], rows),
+  ];
+}
+
+/** Explicit anchor per cell (GitHub prefixes ids with user-content- and still resolves #links to them). */
+function anchor(cr: CellReport): string {
+  return `cell-${cr.cell.id.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
+}
+
+function cellDetails(cr: CellReport): string[] {
+  const v = cellVerdict(cr);
+  const out = [
+    `<a id="${anchor(cr)}"></a>`,
+    '',
+    `### ${mdText(photosLabel(cr))} × ${mdText(idpColumnLabel(cr))} (${backendOf(cr.cell)})`,
+    '',
+    `Cell \`${cr.cell.id}\`. ` +
+      (cr.readyMs !== undefined ? `Ready in ${durationText(cr.readyMs)}. ` : '') +
+      `Verdict: ${mdText(verdictText(cr, 2000))}`,
+    '',
+  ];
+  if (cr.status === 'not-run' || cr.results.length === 0) return out;
+  const rows: string[][] = [];
+  for (const r of cr.results) {
+    const scen = `${mdText(r.scenario)} (${r.status})`;
+    if (r.cases.length === 0) {
+      rows.push([scen, '', '', '', '', '', mdText(r.reason ?? '')]);
+      continue;
+    }
+    for (const c of r.cases) {
+      const notes = [c.observed.message, c.expected.message !== c.observed.message && c.expected.message !== undefined ? `expected message: ${c.expected.message}` : undefined, c.detail, !c.pass ? r.reason : undefined]
+        .filter((x): x is string => x !== undefined && x !== '');
+      rows.push([
+        scen,
+        mdText(c.case),
+        c.flow,
+        c.pass ? '✓' : '✗',
+        mdText(formatOutcome({ ...c.expected, message: undefined })),
+        mdText(formatOutcome({ ...c.observed, message: undefined })),
+        mdText(notes.join(' — ')),
+      ]);
+    }
+  }
+  const body = table([`Scenario (${backendOf(cr.cell)})`, 'Case', 'Flow', 'Result', 'Expected', 'Observed', 'Message'], rows);
+  // Passing cells fold away so failures stand out; failing ones are open.
+  return [...out, `<details${v.kind === 'fail' ? ' open' : ''}><summary>${cr.results.length} scenarios (${backendOf(cr.cell)})</summary>`, '', ...body, '', '</details>', ''];
+}
+
+function images(report: RunReport): string[] {
+  const out = [`## Images (${report.backend} backend)`, ''];
+  if (report.images.length === 0) {
+    out.push(
+      report.backend === 'embedded'
+        ? 'No container images: the embedded backend runs in-process reference models and profiles.'
+        : 'No images recorded.',
+    );
+    return out;
+  }
+  for (const i of report.images) out.push(`- \`${i.name}\` ${i.digest ? `\`${i.digest}\`` : '(digest unknown)'}`);
+  return out;
+}
+
+export interface MarkdownOptions {
+  /** Byte budget; default fits $GITHUB_STEP_SUMMARY. */
+  maxBytes?: number;
+}
+
+export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): string {
+  const limit = opts.maxBytes ?? STEP_SUMMARY_LIMIT;
+  const render = (allDetails: boolean): string => {
+    const t = runTotals(report);
+    const head = [
+      `# idp-harness report, ${runDate(report)}: harness ${mdText(report.harnessVersion)}, ${report.backend} backend`,
+      '',
+      `Started ${report.startedAt}, finished ${report.finishedAt}` +
+        (report.shard ? `; shard ${report.shard.index} of ${report.shard.count}` : '') +
+        `. ${totalsSentence(t)}.`,
+      '',
+      ...compatibilityTable(report),
+      '',
+      `## Details (${report.backend} backend)`,
+      '',
+    ];
+    const details: string[] = [];
+    let omitted = 0;
+    for (const cr of report.cells) {
+      if (!allDetails && cellVerdict(cr).kind === 'pass') {
+        omitted++;
+        continue;
+      }
+      details.push(...cellDetails(cr));
+    }
+    if (omitted) details.push(`_Details of ${omitted} passing cells left out to fit the size limit; see results.json._`, '');
+    return [...head, ...details, ...images(report), ''].join('\n');
+  };
+  const full = render(true);
+  if (Buffer.byteLength(full) <= limit) return full;
+  const short = render(false);
+  if (Buffer.byteLength(short) <= limit) return short;
+  // Still too big: keep the table and cut at a line boundary, saying so.
+  const note = '\n\n_Report cut to fit the size limit; see results.json._\n';
+  const budget = limit - Buffer.byteLength(note);
+  let cut = Buffer.from(short).subarray(0, budget).toString();
+  cut = cut.slice(0, cut.lastIndexOf('\n'));
+  return cut + note;
+}

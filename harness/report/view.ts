@@ -1,0 +1,220 @@
+// What every rendering (Markdown, HTML, JUnit, diff) says about a report, decided once: labels that name
+// the implementation behind a verdict, the per-cell verdict, and the compatibility matrix layout.
+import semver from 'semver';
+import type { CaseVerdict, Cell, CellReport, Outcome, RunReport, ScenarioResult } from '../model.js';
+
+/**
+ * Whether a cell's verdicts come from the reference model and embedded profiles rather than the real
+ * products: always on the embedded backend, and on docker with locally built images.
+ */
+export function byModel(cell: Cell): boolean {
+  return cell.backend === 'embedded' || cell.images === 'local';
+}
+
+/** "embedded backend", "docker backend" or "docker backend, locally built images". */
+export function backendOf(cell: Cell): string {
+  return cell.backend === 'docker' && cell.images === 'local' ? 'docker backend, locally built images' : `${cell.backend} backend`;
+}
+
+/**
+ * Label of the photo server that produced a cell's verdicts. On the embedded backend it always says
+ * "reference model", even if the recorded provenance forgot to: an embedded verdict is never a verdict
+ * about the real Immich.
+ */
+export function photosLabel(cr: CellReport): string {
+  const p = cr.provenance.photos.trim() || `Immich ${cr.cell.immich}`;
+  const label = byModel(cr.cell) && !/reference model/i.test(p) ? `reference model of ${p}` : p;
+  return label.includes(cr.cell.immich) ? label : `${label} [${cr.cell.immich}]`;
+}
+
+/** Label of the IdP that produced a cell's verdicts; "embedded … profile" on the embedded backend. */
+export function idpLabel(cr: CellReport): string {
+  const p = cr.provenance.idp.trim() || `${cr.cell.idp.product} ${cr.cell.idp.version}`;
+  const label = byModel(cr.cell) && !/embedded/i.test(p) ? `embedded ${p} profile` : p;
+  // A profile label may name only the minor line ("Authelia 4.39 profile"); the exact version keeps columns distinct.
+  return label.includes(cr.cell.idp.version) ? label : `${label} [${cr.cell.idp.version}]`;
+}
+
+/** Column label: the IdP plus the settings variant. */
+export function idpColumnLabel(cr: CellReport): string {
+  return `${idpLabel(cr)}, variant ${cr.cell.idp.variant}`;
+}
+
+/** One sentence saying what produced the verdicts of a whole report. */
+export function backendSentence(report: RunReport): string {
+  if (report.backend === 'embedded') {
+    return 'embedded backend: verdicts are about the reference models of Immich and the embedded oidc-provider profiles of the IdPs, not about the real products';
+  }
+  const local = report.cells.filter((cr) => byModel(cr.cell)).length;
+  if (local === 0) return 'docker backend: verdicts are about the real products, run from the container images listed under Images';
+  const all = local === report.cells.length;
+  return (
+    `docker backend with locally built images: ${all ? 'all' : `${local} of ${report.cells.length}`} cells ran the reference model of Immich ` +
+    'and embedded IdP profiles in containers, and their verdicts are not about the real products' +
+    (all ? '' : '; the other cells ran the real products from the images listed under Images')
+  );
+}
+
+/** The table's corner names what the rows and columns are, so the table alone says what produced it. */
+export function cornerLabel(report: RunReport): string {
+  if (report.backend === 'embedded') return 'reference model ↓ · embedded IdP profile →';
+  return report.cells.some((cr) => byModel(cr.cell)) ? 'photo server in Docker ↓ · IdP in Docker →' : 'Immich in Docker ↓ · IdP in Docker →';
+}
+
+export function formatOutcome(o: Outcome): string {
+  const parts = [String(o.status)];
+  if (o.message !== undefined) parts.push(JSON.stringify(o.message));
+  if (o.facts !== undefined && Object.keys(o.facts).length > 0) parts.push(JSON.stringify(o.facts));
+  return parts.join(' ');
+}
+
+/** One line about a failing case: what was expected, what came back. */
+export function caseFailure(c: CaseVerdict): string {
+  return `${c.case} (${c.flow}): expected ${formatOutcome(c.expected)}, observed ${formatOutcome(c.observed)}`;
+}
+
+const failing = (s: ScenarioResult['status']): boolean => s === 'failed' || s === 'error';
+export const isFailing = failing;
+
+/** Why a scenario has the status it has, in one line (undefined for a plain pass). */
+export function scenarioMessage(r: ScenarioResult): string | undefined {
+  if (r.status === 'passed') return undefined;
+  if (r.status === 'failed') {
+    const first = r.cases.find((c) => !c.pass);
+    if (first) return caseFailure(first);
+  }
+  return r.reason ?? (r.status === 'not-run' ? 'not run (no reason recorded)' : `${r.status} (no reason recorded)`);
+}
+
+export interface CellCounts {
+  passed: number;
+  failed: number;
+  errors: number;
+  notRun: number;
+}
+
+export function countCell(cr: CellReport): CellCounts {
+  const n: CellCounts = { passed: 0, failed: 0, errors: 0, notRun: 0 };
+  for (const r of cr.results) {
+    if (r.status === 'passed') n.passed++;
+    else if (r.status === 'failed') n.failed++;
+    else if (r.status === 'error') n.errors++;
+    else n.notRun++;
+  }
+  return n;
+}
+
+export type CellVerdict =
+  | { kind: 'pass'; counts: CellCounts }
+  | { kind: 'fail'; counts: CellCounts; scenario: ScenarioResult; message: string }
+  | { kind: 'not-run'; reason: string };
+
+/** ✓ when every scenario that ran passed; ✗ with the first failing scenario; not run when nothing ran. */
+export function cellVerdict(cr: CellReport): CellVerdict {
+  if (cr.status === 'not-run') return { kind: 'not-run', reason: cr.reason ?? 'no reason recorded' };
+  const counts = countCell(cr);
+  const first = cr.results.find((r) => failing(r.status));
+  if (first) return { kind: 'fail', counts, scenario: first, message: scenarioMessage(first)! };
+  if (counts.passed === 0) {
+    const reason = cr.results.find((r) => r.reason)?.reason ?? cr.reason ?? 'no scenario ran';
+    return { kind: 'not-run', reason };
+  }
+  return { kind: 'pass', counts };
+}
+
+export interface Axis {
+  key: string;
+  label: string;
+}
+
+export interface Matrix {
+  rows: Axis[];
+  columns: Axis[];
+  /** Cells at a row x column; usually one, empty where that combination is not in the matrix. */
+  at(row: Axis, column: Axis): CellReport[];
+}
+
+function version(v: string): string | null {
+  return semver.valid(v.replace(/^v/, '')) ?? semver.valid(semver.coerce(v));
+}
+
+function byVersion(a: string, b: string): number {
+  const va = version(a);
+  const vb = version(b);
+  if (va && vb) return semver.compare(va, vb);
+  if (va) return -1;
+  if (vb) return 1;
+  return a.localeCompare(b);
+}
+
+/** Rows: photo servers by version; columns: IdP product, version, then variant ("default" first). */
+export function buildMatrix(report: RunReport): Matrix {
+  const rows = new Map<string, { axis: Axis; version: string }>();
+  const cols = new Map<string, { axis: Axis; cr: CellReport }>();
+  const grid = new Map<string, CellReport[]>();
+  for (const cr of report.cells) {
+    const row = photosLabel(cr);
+    const col = `${cr.cell.idp.product}\u0000${cr.cell.idp.version}\u0000${cr.cell.idp.variant}\u0000${idpLabel(cr)}`;
+    if (!rows.has(row)) rows.set(row, { axis: { key: row, label: row }, version: cr.cell.immich });
+    if (!cols.has(col)) cols.set(col, { axis: { key: col, label: idpColumnLabel(cr) }, cr });
+    const k = `${row}\u0001${col}`;
+    grid.set(k, [...(grid.get(k) ?? []), cr]);
+  }
+  const rowList = [...rows.values()]
+    .sort((a, b) => byVersion(a.version, b.version) || a.axis.label.localeCompare(b.axis.label))
+    .map((r) => r.axis);
+  const colList = [...cols.values()]
+    .sort((a, b) => {
+      const x = a.cr.cell.idp;
+      const y = b.cr.cell.idp;
+      return (
+        x.product.localeCompare(y.product) ||
+        byVersion(x.version, y.version) ||
+        Number(y.variant === 'default') - Number(x.variant === 'default') ||
+        x.variant.localeCompare(y.variant) ||
+        a.axis.label.localeCompare(b.axis.label)
+      );
+    })
+    .map((c) => c.axis);
+  return { rows: rowList, columns: colList, at: (r, c) => grid.get(`${r.key}\u0001${c.key}`) ?? [] };
+}
+
+export interface RunTotals extends CellCounts {
+  cells: number;
+  cellsRan: number;
+  cellsNotRun: number;
+}
+
+export function runTotals(report: RunReport): RunTotals {
+  const t: RunTotals = { cells: 0, cellsRan: 0, cellsNotRun: 0, passed: 0, failed: 0, errors: 0, notRun: 0 };
+  for (const cr of report.cells) {
+    t.cells++;
+    if (cr.status === 'ran') t.cellsRan++;
+    else t.cellsNotRun++;
+    const n = countCell(cr);
+    t.passed += n.passed;
+    t.failed += n.failed;
+    t.errors += n.errors;
+    t.notRun += n.notRun;
+  }
+  return t;
+}
+
+export function totalsSentence(t: RunTotals): string {
+  const scen = [`${t.passed} passed`, `${t.failed} failed`];
+  if (t.errors) scen.push(`${t.errors} errored`);
+  if (t.notRun) scen.push(`${t.notRun} not run`);
+  return `${t.cells} cells (${t.cellsRan} ran, ${t.cellsNotRun} not run); scenarios: ${scen.join(', ')}`;
+}
+
+/** The run date (UTC day of startedAt) used in titles. */
+export function runDate(report: RunReport): string {
+  return report.startedAt.slice(0, 10);
+}
+
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}

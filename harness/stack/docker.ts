@@ -1,0 +1,398 @@
+// The docker backend: one cell as containers on one labelled network. The IdP listens inside its container
+// on the port published on the host (https://auth.harness.test:P from containers, browser and harness alike);
+// the photo server speaks plain http and the harness serves it as https://photos.harness.test:<port> through
+// a TLS front on the host. `images: 'local'` runs the reference model and the embedded provider from the
+// locally built image; otherwise the real products' images.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { GenericContainer, StartedTestContainer } from 'testcontainers';
+import { AUTHELIA_PATHS, autheliaImage, renderAuthelia, renderAutheliaUsers, type AutheliaClient } from '../../containers/authelia.js';
+import { AuthentikContainer, authentikFacts } from '../../containers/authentik.js';
+import { EmbeddedIdpContainer } from '../../containers/embedded-idp.js';
+import { autheliaImages, authentikImages, ensureImage, immichImages } from '../../containers/images.js';
+import { ImmichContainer, immichFacts } from '../../containers/immich.js';
+import { ensureLocalImage } from '../../containers/local-image.js';
+import { PostgresContainer } from '../../containers/postgres.js';
+import { RedisContainer } from '../../containers/redis.js';
+import { ReferencePhotosContainer } from '../../containers/reference-photos.js';
+import { HarnessContainer } from '../../containers/spec.js';
+import type { Ca } from '../ca/ca.js';
+import { caAgent } from '../ca/dispatcher.js';
+import { createNetwork, dockerAvailable, engineRequest, RUN_LABEL, STACK_LABEL, sweepLabelled, sweepOnExit } from '../docker/engine.js';
+import { ContainerLog } from '../docker/logs.js';
+import { freeLoopbackPort, isPortTaken } from '../docker/ports.js';
+import { startTlsFront } from '../docker/tls-front.js';
+import { mobileRedirectUriFor } from '../flows/mobile-uri.js';
+import { ImmichApi } from '../immich/api.js';
+import type { Cell, CellProvenance } from '../model.js';
+import type { IdpControlInfo, Stack } from './types.js';
+
+// Ryuk (testcontainers' reaper) cannot be pulled here; the stack removes what it labelled instead.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+export const AUTH_HOST = 'auth.harness.test';
+export const PHOTOS_HOST = 'photos.harness.test';
+
+export interface Implementation {
+  photos: 'immich' | 'reference';
+  idp: 'embedded' | 'authelia' | 'authentik';
+}
+
+/** `local` cells and the plain oidc-provider run the embedded provider; only upstream cells run real products. */
+export function implementationFor(cell: Cell): Implementation {
+  const local = cell.images === 'local';
+  return {
+    photos: local ? 'reference' : 'immich',
+    idp: local || cell.idp.product === 'oidc-provider' ? 'embedded' : (cell.idp.product as 'authelia' | 'authentik'),
+  };
+}
+
+/** The upstream images a cell needs (none for the parts that come from the local image). */
+export function upstreamImagesFor(cell: Cell): string[] {
+  const impl = implementationFor(cell);
+  const idp =
+    impl.idp === 'authelia' ? autheliaImages(cell.idp.version) : impl.idp === 'authentik' ? authentikImages(cell.idp.version) : [];
+  return [...new Set([...idp, ...(impl.photos === 'immich' ? immichImages(cell.immich) : [])])];
+}
+
+export function dockerProvenance(cell: Cell, localImage?: string): CellProvenance {
+  const impl = implementationFor(cell);
+  const local = `local image ${localImage ?? 'idp-harness-local'}`;
+  const photos =
+    impl.photos === 'reference'
+      ? `reference model of Immich ${cell.immich} (${local})`
+      : `Immich ${cell.immich} (${immichFacts(cell.immich).image})`;
+  const profile = cell.idp.product === 'oidc-provider' ? 'plain' : `${cell.idp.product} ${cell.idp.version}`;
+  const idp =
+    impl.idp === 'embedded'
+      ? `embedded oidc-provider, ${profile} profile (${cell.idp.variant}) (${local})`
+      : impl.idp === 'authelia'
+        ? `Authelia ${cell.idp.version} (${autheliaImage(cell.idp.version)})`
+        : `authentik ${cell.idp.version} (${authentikFacts(cell.idp.version).image})`;
+  return { photos, idp };
+}
+
+/** Every image found locally or pulled, or an error naming the first that cannot be had. */
+export async function requireImages(names: string[]): Promise<{ name: string; digest?: string }[]> {
+  const checks = await Promise.all(names.map(async (name) => ({ name, check: await ensureImage(name) })));
+  const found: { name: string; digest?: string }[] = [];
+  for (const { name, check } of checks) {
+    if (!check.ok) {
+      // ensureImage may already phrase its reason as the whole sentence.
+      const inner = /^image \S+ unavailable \((.*)\)$/s.exec(check.reason)?.[1] ?? check.reason;
+      throw new Error(`image ${name} unavailable (${inner})`);
+    }
+    found.push(check.digest ? { name, digest: check.digest } : { name });
+  }
+  return found;
+}
+
+export interface DockerStackOptions {
+  /** Start containers one after another instead of in parallel (to measure what parallel saves). */
+  sequential?: boolean;
+}
+
+interface Context {
+  cell: Cell;
+  ca: Ca;
+  network: string;
+  labels: Record<string, string>;
+  key: string; // container name prefix, unique per stack
+  dir: string; // the stack's part of the run directory
+  logs: Map<string, ContainerLog>;
+  stackLog: ContainerLog;
+  localImage?: string;
+  photosUrl: string;
+  sequential: boolean;
+}
+
+interface IdpUp {
+  origin: string;
+  issuer: string;
+  driver: 'embedded' | 'authelia' | 'authentik';
+  control: IdpControlInfo;
+}
+
+interface PhotosUp {
+  hostPort: number;
+}
+
+const alnum = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
+
+/** The redirect URIs the stack's own client accepts (scenarios register their own clients). */
+function redirectUris(photosUrl: string, immichVersion: string): string[] {
+  return [`${photosUrl}/auth/login`, `${photosUrl}/user-settings`, `${photosUrl}/api/oauth/mobile-redirect`, mobileRedirectUriFor(immichVersion)];
+}
+
+/** Network, labels, name and log capture, common to every container of the stack. */
+function attach<C extends GenericContainer>(ctx: Context, c: C, name: string, log: ContainerLog, aliases: string[] = []): C {
+  ctx.logs.set(name, log);
+  c.withNetworkMode(ctx.network).withLabels(ctx.labels).withName(`${ctx.key}-${name}`).withLogConsumer(log.consume);
+  if (aliases.length > 0) c.withNetworkAliases(...aliases);
+  return c;
+}
+
+/** Starts one container; a failure names it and shows its last log lines. */
+async function startNamed<T extends StartedTestContainer>(ctx: Context, name: string, log: ContainerLog, start: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  ctx.stackLog.write(`${name} starting\n`);
+  try {
+    const started = await start();
+    ctx.stackLog.write(`${name} ready in ${Date.now() - t0} ms\n`);
+    return started;
+  } catch (err) {
+    const tail = log.tail(20);
+    throw new Error(
+      `container ${name} (${ctx.cell.id}) did not become ready: ${(err as Error).message}` +
+        (tail ? `\nlast log lines of ${name}:\n${tail}` : `\n${name} logged nothing`),
+      { cause: err },
+    );
+  }
+}
+
+/** Runs `start` with a free host port, again with another one if the port was taken in between. */
+async function withFreePort<T>(ctx: Context, name: string, start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeLoopbackPort();
+    try {
+      return await start(port);
+    } catch (err) {
+      if (!isPortTaken(err) || attempt >= 3) throw err;
+      ctx.stackLog.write(`port ${port} was taken before ${name} could publish it; trying another\n`);
+      await engineRequest('DELETE', `/containers/${ctx.key}-${name}?force=true`);
+    }
+  }
+}
+
+/** Parallel unless measuring the sequential start; after a first failure the rest is not waited for. */
+async function both<A, B>(ctx: Context, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
+  if (ctx.sequential) return [await a(), await b()];
+  const pa = a();
+  const pb = b();
+  try {
+    return await Promise.all([pa, pb]);
+  } catch (err) {
+    // Removing the stack's containers makes the other start fail fast instead of running to its timeout.
+    await sweepLabelled(ctx.labels).catch(() => undefined);
+    await Promise.allSettled([pa, pb]);
+    throw err;
+  }
+}
+
+async function startEmbeddedIdpContainer(ctx: Context): Promise<IdpUp> {
+  const { cell } = ctx;
+  const product = cell.idp.product;
+  return withFreePort(ctx, 'idp', async (port) => {
+    const c = new EmbeddedIdpContainer(ctx.localImage!)
+      .withProfile(product, cell.idp.version, cell.idp.settings)
+      .withPort(port)
+      .withTls(ctx.ca.issue([AUTH_HOST]));
+    attach(ctx, c, 'idp', c.log, [AUTH_HOST]);
+    const s = await startNamed(ctx, 'idp', c.log, () => c.start());
+    return { origin: s.origin, issuer: s.issuer, driver: 'embedded', control: { kind: 'http', url: s.controlUrl, token: s.controlToken } };
+  });
+}
+
+async function startAuthelia(ctx: Context): Promise<IdpUp> {
+  const { cell } = ctx;
+  const dir = join(ctx.dir, 'authelia');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Authelia wants at least one client and one user at start; scenarios add theirs through the control.
+  const client: AutheliaClient = {
+    clientId: 'immich',
+    clientSecret: alnum(40),
+    redirectUris: redirectUris(ctx.photosUrl, cell.immich),
+    tokenEndpointAuthMethod: cell.idp.settings.tokenEndpointAuthMethod,
+    claimsInIdToken: cell.idp.settings.claimsInIdToken,
+  };
+  const placeholder = { username: 'harness-placeholder', password: alnum(24), displayname: 'Placeholder', disabled: true };
+  const usersFile = join(dir, 'users.yml');
+  const clientsFile = join(dir, 'clients.json');
+  // The users file is bind-mounted and watched by Authelia: the control rewrites it in place (same inode).
+  writeFileSync(usersFile, renderAutheliaUsers(cell.idp.version, [placeholder]), { mode: 0o600 });
+  writeFileSync(clientsFile, JSON.stringify([client], null, 2), { mode: 0o600 });
+  const jwksKeyPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return withFreePort(ctx, 'idp', async (port) => {
+    const spec = renderAuthelia({ version: cell.idp.version, port, tls: ctx.ca.issue([AUTH_HOST]), jwksKeyPem, clients: [client], users: [placeholder] });
+    spec.files = spec.files.filter((f) => f.target !== AUTHELIA_PATHS.users);
+    const c = new HarnessContainer(spec).withBindMounts([{ source: usersFile, target: AUTHELIA_PATHS.users, mode: 'rw' }]);
+    const log = new ContainerLog('idp');
+    attach(ctx, c, 'idp', log);
+    await startNamed(ctx, 'idp', log, () => c.start());
+    const origin = `https://${AUTH_HOST}:${port}`;
+    return { origin, issuer: origin, driver: 'authelia', control: { kind: 'authelia', usersFile, clientsFile } };
+  });
+}
+
+async function startAuthentik(ctx: Context): Promise<IdpUp> {
+  const { cell, ca } = ctx;
+  const facts = authentikFacts(cell.idp.version);
+  const db = { host: 'authentik-db', user: 'authentik', password: alnum(32), database: 'authentik' };
+  const pg = new PostgresContainer({ flavour: facts.postgres, user: db.user, password: db.password, database: db.database, networkAlias: db.host });
+  const pgLog = new ContainerLog('authentik-postgres');
+  attach(ctx, pg, 'authentik-postgres', pgLog);
+  const redisHost = facts.redisImage ? 'authentik-redis' : undefined;
+  const startRedis = async () => {
+    if (!facts.redisImage) return;
+    const redis = new RedisContainer({ image: facts.redisImage, networkAlias: 'authentik-redis' });
+    const log = new ContainerLog('authentik-redis');
+    attach(ctx, redis, 'authentik-redis', log);
+    await startNamed(ctx, 'authentik-redis', log, () => redis.start());
+  };
+  await both(ctx, () => startNamed(ctx, 'authentik-postgres', pgLog, () => pg.start()), startRedis);
+
+  // The port is fixed before the (slow) worker runs; a port taken meanwhile fails the cell with Docker's message.
+  const port = await freeLoopbackPort();
+  const slug = 'immich';
+  const s = cell.idp.settings;
+  const ak = new AuthentikContainer({
+    version: cell.idp.version,
+    port,
+    db,
+    redisHost,
+    webCertificate: ca.issue([AUTH_HOST]),
+    signingKeypair: s.signingKey ? ca.issue(['signing.harness.test']) : undefined,
+    encryptionKeypair: s.encryptionKey ? ca.issue(['encryption.harness.test']) : undefined,
+    providers: [
+      {
+        slug,
+        clientId: alnum(24),
+        clientSecret: alnum(48),
+        redirectUris: redirectUris(ctx.photosUrl, cell.immich),
+        signingKey: s.signingKey,
+        encryptionKey: s.encryptionKey,
+      },
+    ],
+  });
+  const workerLog = new ContainerLog('authentik-worker');
+  const serverLog = new ContainerLog('idp');
+  attach(ctx, ak.worker, 'authentik-worker', workerLog);
+  attach(ctx, ak.server, 'idp', serverLog);
+  // Worker first: the server reads the brand certificate (from the blueprint) when it first becomes healthy.
+  await startNamed(ctx, 'authentik-worker', workerLog, () => ak.worker.start());
+  await startNamed(ctx, 'idp', serverLog, () => ak.server.start());
+  const origin = `https://${AUTH_HOST}:${port}`;
+  return { origin, issuer: ak.specs.issuers[slug]!, driver: 'authentik', control: { kind: 'authentik', apiUrl: origin, token: ak.bootstrapToken, slug } };
+}
+
+async function startImmich(ctx: Context): Promise<PhotosUp> {
+  const { cell } = ctx;
+  const facts = immichFacts(cell.immich);
+  const db = { host: 'immich-db', user: 'postgres', password: alnum(32), database: 'immich' };
+  const pg = new PostgresContainer({ flavour: facts.postgres, user: db.user, password: db.password, database: db.database, networkAlias: db.host });
+  const redis = new RedisContainer({ image: facts.redisImage, networkAlias: 'immich-redis' });
+  const pgLog = new ContainerLog('immich-postgres');
+  const redisLog = new ContainerLog('immich-redis');
+  attach(ctx, pg, 'immich-postgres', pgLog);
+  attach(ctx, redis, 'immich-redis', redisLog);
+  await both(
+    ctx,
+    () => startNamed(ctx, 'immich-postgres', pgLog, () => pg.start()),
+    () => startNamed(ctx, 'immich-redis', redisLog, () => redis.start()),
+  );
+  const immich = new ImmichContainer({ version: cell.immich, db, redisHost: 'immich-redis', caPem: ctx.ca.certPem, networkAliases: [PHOTOS_HOST] });
+  const log = new ContainerLog('photos');
+  attach(ctx, immich, 'photos', log);
+  const started = await startNamed(ctx, 'photos', log, () => immich.start());
+  return { hostPort: started.getMappedPort(immich.facts.port) };
+}
+
+async function startReference(ctx: Context): Promise<PhotosUp> {
+  const c = new ReferencePhotosContainer(ctx.localImage!).withModelVersion(ctx.cell.immich).withCa(ctx.ca.certPem);
+  attach(ctx, c, 'photos', c.log, [PHOTOS_HOST]);
+  const started = await startNamed(ctx, 'photos', c.log, () => c.start());
+  return { hostPort: started.hostPort };
+}
+
+/** The IdP's discovery document fetched from the host by its public URL with the run CA: the same-port check. */
+async function checkDiscovery(idp: IdpUp, caPem: string): Promise<void> {
+  const url = `${idp.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  const dispatcher = caAgent(caPem);
+  try {
+    const { fetch } = await import('undici');
+    const res = await fetch(url, { dispatcher });
+    const doc = (await res.json()) as { issuer?: string };
+    if (res.status !== 200 || doc.issuer !== idp.issuer) {
+      throw new Error(`answered ${res.status} with issuer ${JSON.stringify(doc.issuer)} (expected ${idp.issuer})`);
+    }
+  } catch (err) {
+    throw new Error(`the IdP's discovery document ${url} is not reachable from the host: ${(err as Error).message}`);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '-');
+
+export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], runDir: string, opts: DockerStackOptions = {}): Promise<Stack> {
+  const started = Date.now();
+  const available = await dockerAvailable();
+  if (!available.ok) throw new Error(`Docker is not available: ${available.reason}`);
+  const impl = implementationFor(cell);
+  await requireImages(upstreamImagesFor(cell));
+  const localImage = impl.photos === 'reference' || impl.idp === 'embedded' ? (await ensureLocalImage()).name : undefined;
+  const imagesMs = Date.now() - started;
+
+  const runId = basename(runDir);
+  const key = safeName(`${runId}-${cell.id}`);
+  const labels = { [RUN_LABEL]: runId, [STACK_LABEL]: key };
+  const cancelExitSweep = sweepOnExit(STACK_LABEL, key);
+  const logs = new Map<string, ContainerLog>();
+  const stackLog = new ContainerLog('stack');
+  stackLog.write(`images ready in ${imagesMs} ms${localImage ? ` (${localImage})` : ''}\n`);
+  const closers: (() => Promise<void>)[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.allSettled(closers.map((c) => c()));
+    await sweepLabelled(labels);
+    cancelExitSweep();
+  };
+
+  try {
+    const network = await createNetwork(key, labels);
+    const front = await startTlsFront({
+      host: PHOTOS_HOST,
+      tls: ca.issue([PHOTOS_HOST]),
+      onError: (m) => stackLog.write(`${m}\n`),
+    });
+    closers.push(() => front.close());
+    const dir = join(runDir, 'stacks', safeName(cell.id));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const ctx: Context = { cell, ca, network, labels, key, dir, logs, stackLog, localImage, photosUrl: front.url, sequential: opts.sequential ?? false };
+
+    const startIdp = impl.idp === 'embedded' ? startEmbeddedIdpContainer : impl.idp === 'authelia' ? startAuthelia : startAuthentik;
+    const startPhotos = impl.photos === 'reference' ? startReference : startImmich;
+    const [idp, photos] = await both(ctx, () => startIdp(ctx), () => startPhotos(ctx));
+    front.setTarget({ host: '127.0.0.1', port: photos.hostPort });
+    await checkDiscovery(idp, ca.certPem);
+
+    const agent = caAgent(ca.certPem);
+    closers.push(() => agent.close());
+    const api = new ImmichApi(front.url, cell.immich, agent);
+    const admin = { email: 'admin@example.test', password: alnum(24), name: 'Admin' };
+    await api.adminSignUp(admin);
+    const token = await api.login(admin.email, admin.password);
+    const readyMs = Date.now() - started;
+    stackLog.write(`stack ready in ${readyMs} ms (${ctx.sequential ? 'sequential' : 'parallel'} start)\n`);
+
+    return {
+      info: {
+        cell,
+        provenance: dockerProvenance(cell, localImage),
+        readyMs,
+        scenarios,
+        caPem: ca.certPem,
+        photos: { url: front.url, version: cell.immich, admin: { email: admin.email, password: admin.password, token } },
+        idp: { origin: idp.origin, driver: idp.driver, version: cell.idp.version, control: idp.control },
+      },
+      logs: () => ({ ...Object.fromEntries([...logs].map(([name, log]) => [name, log.text()])), stack: stackLog.text() }),
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
