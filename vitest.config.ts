@@ -1,4 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const DOCKER_TESTS = ['harness/stack/docker.test.ts', 'harness/docker/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -9,8 +11,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['harness/**/*.test.ts', 'containers/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...DOCKER_TESTS],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -25,6 +29,19 @@ export default defineConfig({
           maxConcurrency: 8,
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Tests that drive the Docker engine. They run last and alone: creating networks makes Chromium
+        // abort in-flight loads (net::ERR_NETWORK_CHANGED) in tests running beside them.
+        test: {
+          name: 'docker',
+          include: DOCKER_TESTS,
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

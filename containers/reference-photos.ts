@@ -58,7 +58,7 @@ export class ReferencePhotosContainer extends GenericContainer {
     this.withEnvironment(env)
       .withCommand(['--import', 'tsx', REFERENCE_PHOTOS_PATHS.main])
       .withExposedPorts(port)
-      .withWaitStrategy(Wait.forHttp('/api/server/ping', port).forStatusCode(200));
+      .withWaitStrategy(Wait.forHttp('/api/server/ping', port, { abortOnContainerExit: true }).forStatusCode(200));
     this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] };
     const started = await super.start();
     return new StartedReferencePhotosContainer(started, port, this.version, this.log);

@@ -112,9 +112,19 @@ export class StackClient {
       browser: this.browser,
       buttonText: this.buttonText,
     };
-    if (flow === 'web') return webLogin(target, user, opts);
-    if (flow === 'mobile' || flow === 'mobile-override') return mobileLogin(target, user, { override: flow === 'mobile-override' });
-    throw new Error(`login: flow "${flow}" is not a login flow (web, mobile, mobile-override)`);
+    const attempt = () => {
+      if (flow === 'web') return webLogin(target, user, opts);
+      if (flow === 'mobile' || flow === 'mobile-override') return mobileLogin(target, user, { override: flow === 'mobile-override' });
+      throw new Error(`login: flow "${flow}" is not a login flow (web, mobile, mobile-override)`);
+    };
+    try {
+      return await attempt();
+    } catch (err) {
+      // Chromium aborts loads when the host's interfaces change (e.g. Docker creating a network meanwhile).
+      // That says nothing about the products, so the login is tried once more.
+      if (!/ERR_NETWORK_CHANGED/.test((err as Error).message)) throw err;
+      return attempt();
+    }
   }
 
   /** The photo server's record of the user with this email (exact or case-insensitive match), or undefined. */

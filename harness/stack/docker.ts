@@ -105,6 +105,51 @@ interface Context {
   localImage?: string;
   photosUrl: string;
   sequential: boolean;
+  abort: Abort;
+}
+
+/**
+ * Cancels a stack's start after a first failure: waiting starts give up at once (their containers are
+ * swept), and a start still in flight is swept again when it settles, so nothing it creates late survives.
+ */
+class Abort {
+  cancelled = false;
+  private reject!: (err: Error) => void;
+  readonly signal = new Promise<never>((_, reject) => (this.reject = reject));
+  private readonly inflight = new Set<Promise<unknown>>();
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly sweep: () => Promise<unknown>) {
+    this.signal.catch(() => undefined);
+  }
+
+  cancel(reason: string): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.reject(new Error(`stack start cancelled: ${reason}`));
+  }
+
+  /** `start()` raced against cancellation. */
+  async run<T>(start: () => Promise<T>): Promise<T> {
+    if (this.cancelled) await this.signal;
+    const p = start();
+    this.inflight.add(p);
+    const settled = () => {
+      const late = this.cancelled ? this.sweep().catch(() => undefined) : Promise.resolve();
+      void late.then(() => {
+        this.inflight.delete(p);
+        if (this.inflight.size === 0) this.idle.splice(0).forEach((f) => f());
+      });
+    };
+    p.then(settled, settled);
+    return Promise.race([p, this.signal]);
+  }
+
+  /** Calls `f` once no start is in flight any more. */
+  whenIdle(f: () => void): void {
+    if (this.inflight.size === 0) f();
+    else this.idle.push(f);
+  }
 }
 
 interface IdpUp {
@@ -138,10 +183,11 @@ async function startNamed<T extends StartedTestContainer>(ctx: Context, name: st
   const t0 = Date.now();
   ctx.stackLog.write(`${name} starting\n`);
   try {
-    const started = await start();
+    const started = await ctx.abort.run(start);
     ctx.stackLog.write(`${name} ready in ${Date.now() - t0} ms\n`);
     return started;
   } catch (err) {
+    if (ctx.abort.cancelled) throw err;
     const tail = log.tail(20);
     throw new Error(
       `container ${name} (${ctx.cell.id}) did not become ready: ${(err as Error).message}` +
@@ -173,8 +219,8 @@ async function both<A, B>(ctx: Context, a: () => Promise<A>, b: () => Promise<B>
   try {
     return await Promise.all([pa, pb]);
   } catch (err) {
-    // Removing the stack's containers makes the other start fail fast instead of running to its timeout.
-    await sweepLabelled(ctx.labels).catch(() => undefined);
+    // The other start gives up at once instead of running to its own timeout.
+    ctx.abort.cancel((err as Error).message.split('\n')[0]!);
     await Promise.allSettled([pa, pb]);
     throw err;
   }
@@ -342,13 +388,16 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
   const stackLog = new ContainerLog('stack');
   stackLog.write(`images ready in ${imagesMs} ms${localImage ? ` (${localImage})` : ''}\n`);
   const closers: (() => Promise<void>)[] = [];
+  const abort = new Abort(() => sweepLabelled(labels));
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    abort.cancel('stopped');
     await Promise.allSettled(closers.map((c) => c()));
     await sweepLabelled(labels);
-    cancelExitSweep();
+    // A start still in flight sweeps again when it settles; until then the exit-time sweep stays armed.
+    abort.whenIdle(cancelExitSweep);
   };
 
   try {
@@ -361,7 +410,7 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
     closers.push(() => front.close());
     const dir = join(runDir, 'stacks', safeName(cell.id));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const ctx: Context = { cell, ca, network, labels, key, dir, logs, stackLog, localImage, photosUrl: front.url, sequential: opts.sequential ?? false };
+    const ctx: Context = { cell, ca, network, labels, key, dir, logs, stackLog, localImage, photosUrl: front.url, sequential: opts.sequential ?? false, abort };
 
     const startIdp = impl.idp === 'embedded' ? startEmbeddedIdpContainer : impl.idp === 'authelia' ? startAuthelia : startAuthentik;
     const startPhotos = impl.photos === 'reference' ? startReference : startImmich;

@@ -1,0 +1,151 @@
+// Benchmark (a script, not a test): prints
+//   1. wall time of the whole embedded run (`idp-harness run --backend embedded`),
+//   2. median of 10 mobile-redirect logins and of 10 browser logins on one embedded stack,
+//   3. in the same run, the median of a bare oidc-provider + openid-client code flow on loopback (the floor).
+// Targets: whole run < 60 s on 2 cores; mobile login ≤ 3× the floor; browser login median < 1.5 s.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as client from 'openid-client';
+import { request } from 'undici';
+import { createCa } from '../harness/ca/ca.js';
+import { caAgent, caFetch } from '../harness/ca/dispatcher.js';
+import { launchBrowser } from '../harness/browser/launch.js';
+import { startEmbeddedIdp } from '../harness/embedded/idp/index.js';
+import type { Cell } from '../harness/model.js';
+import { makeRunDir, removeDir } from '../harness/run-dir.js';
+import { StackClient } from '../harness/stack/client.js';
+import { startEmbeddedStack } from '../harness/stack/embedded.js';
+import { ROOT } from '../harness/runner/run.js';
+
+const N = 10;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const value = await fn();
+  return [performance.now() - t, value];
+}
+
+/** The floor: authorize → login form → code → token, by HTTP alone (no browser), openid-client 6 as the RP. */
+async function bareCodeFlow(dir: string): Promise<number[]> {
+  const ca = createCa(join(dir, 'floor-ca'));
+  const idp = await startEmbeddedIdp({ product: 'oidc-provider', version: 'plain', settings: {}, tls: ca.issue(['auth.harness.test']) });
+  const agent = caAgent(ca.certPem);
+  try {
+    const redirectUri = 'https://rp.harness.test/cb';
+    const registered = await idp.control.createClient({ redirectUris: [redirectUri], tokenEndpointAuthMethod: 'client_secret_post' });
+    const times: number[] = [];
+    for (let i = 0; i <= N; i++) {
+      const user = await idp.control.createUser({ username: `floor${i}`, name: 'Floor', email: `floor${i}@example.test` });
+      const [ms] = await timed(async () => {
+        const config = await client.discovery(new URL(registered.issuer), registered.clientId, registered.clientSecret, client.ClientSecretPost(registered.clientSecret), {
+          [client.customFetch]: caFetch(ca.certPem) as unknown as client.CustomFetch,
+        });
+        const verifier = client.randomPKCECodeVerifier();
+        const state = client.randomState();
+        const url = client.buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri,
+          scope: 'openid email profile',
+          code_challenge: await client.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state,
+        });
+        const callback = await followLogin(url.href, user, agent);
+        await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state });
+      });
+      if (i > 0) times.push(ms); // the first run warms caches
+    }
+    return times;
+  } finally {
+    await idp.close();
+    await agent.close();
+  }
+}
+
+/** Follows redirects with a cookie jar and submits the login form (and consent, if any) like a minimal user agent. */
+async function followLogin(start: string, user: { username: string; password: string }, agent: ReturnType<typeof caAgent>): Promise<string> {
+  const jar = new Map<string, string>();
+  let url = start;
+  let body: string | undefined;
+  for (let hop = 0; hop < 20; hop++) {
+    if (url.startsWith('https://rp.harness.test/')) return url;
+    const res = await request(url, {
+      method: body ? 'POST' : 'GET',
+      dispatcher: agent,
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body,
+    });
+    for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
+      const [pair] = c.split(';');
+      const [k, v] = pair!.split('=');
+      jar.set(k!.trim(), v ?? '');
+    }
+    body = undefined;
+    if (res.statusCode >= 300 && res.statusCode < 400) {
+      await res.body.dump();
+      url = new URL(String(res.headers.location), url).href;
+      continue;
+    }
+    const html = await res.body.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+    if (!action) throw new Error(`floor: no form at ${url} (${res.statusCode})`);
+    url = new URL(action, url).href;
+    body = html.includes('name="password"')
+      ? new URLSearchParams({ username: user.username, password: user.password }).toString()
+      : 'decision=accept';
+  }
+  throw new Error('floor: too many redirects');
+}
+
+async function loginMedians(dir: string): Promise<{ mobile: number[]; web: number[] }> {
+  const ca = createCa(join(dir, 'ca'));
+  const cell: Cell = {
+    id: 'bench',
+    backend: 'embedded',
+    immich: 'v3.1.0',
+    idp: { product: 'authentik', version: '2025.10.4', variant: 'signing-key', settings: { signingKey: true } },
+  };
+  const stack = await startEmbeddedStack(cell, ca, []);
+  const browser = await launchBrowser({ spkiHashes: ca.spkiHashes() });
+  try {
+    const s = new StackClient(stack.info, browser);
+    await s.useOAuth({ autoRegister: true });
+    const run = async (flow: 'web' | 'mobile') => {
+      const times: number[] = [];
+      for (let i = 0; i <= N; i++) {
+        const user = await s.createUser();
+        const [ms, result] = await timed(() => s.login(flow, user));
+        if (result.status !== 201) throw new Error(`${flow} login answered ${result.status} ${result.message}`);
+        if (i > 0) times.push(ms);
+      }
+      return times;
+    };
+    return { mobile: await run('mobile'), web: await run('web') };
+  } finally {
+    await browser.close();
+    await stack.stop();
+  }
+}
+
+const dir = makeRunDir('idp-harness-bench-');
+try {
+  const floor = await bareCodeFlow(dir);
+  const { mobile, web } = await loginMedians(dir);
+  const t = performance.now();
+  const run = spawnSync(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--out', join(dir, 'reports')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const wall = performance.now() - t;
+  const lastLine = run.stdout.trim().split('\n').filter((l) => /passed/.test(l)).pop();
+  const rows = [
+    ['bare code flow (floor), median of 10', fmt(median(floor)), ''],
+    ['mobile-redirect login, median of 10', fmt(median(mobile)), `${(median(mobile) / median(floor)).toFixed(1)}× floor (target ≤ 3×)`],
+    ['browser login, median of 10', fmt(median(web)), 'target < 1500 ms'],
+    ['whole embedded run', fmt(wall), `target < 60000 ms; exit ${run.status}; ${lastLine ?? ''}`],
+  ];
+  for (const [name, value, note] of rows) console.log(`${name!.padEnd(40)} ${value!.padStart(9)}  ${note}`);
+} finally {
+  removeDir(dir);
+}
