@@ -9,6 +9,7 @@ Usage:
                   [--matrix FILE] [--expectations FILE]
   idp-harness serve idp [--idp authelia|authentik] [--version V] [--variant NAME]
   idp-harness serve photos --version vX.Y.Z
+  idp-harness up --cell ID [--backend B]       one cell's stack, kept running until Ctrl-C
   idp-harness matrix [--format github|list] [--backend B] [--shards N] [filters]
   idp-harness report merge DIR... [--out DIR]
   idp-harness report diff OLD.json NEW.json
@@ -20,6 +21,7 @@ Exit status: 0 all verdicts as expected, 1 a verdict differs (or a regression wi
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   run: async (args) => (await import('./run.js')).runCommand(args),
   serve: async (args) => (await import('./serve.js')).serveCommand(args),
+  up: async (args) => (await import('./up.js')).upCommand(args),
   matrix: async (args) => (await import('./matrix.js')).matrixCommand(args),
   report: async (args) => (await import('./report.js')).reportCommand(args),
 };

@@ -56,7 +56,7 @@ export async function serveCommand(args: string[]): Promise<number> {
         `control API:   ${idp.controlUrl} (Bearer token in ${writeSecret(runDir, 'control-token.txt', idp.controlToken)})`,
         `demo user:     credentials in ${credentials}`,
         `CA:            ${ca.certPath}`,
-        `browser:       chromium --host-resolver-rules="MAP *.harness.test 127.0.0.1" --ignore-certificate-errors-spki-list=${ca.spkiHashes().join(',')}`,
+        `browser:       chromium '--host-resolver-rules=MAP *.harness.test 127.0.0.1' --ignore-certificate-errors-spki-list=${ca.spkiHashes().join(',')} --user-data-dir=$(mktemp -d)`,
       ]);
     } else {
       const version = values.version as string | undefined;

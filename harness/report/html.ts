@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { CellReport, RunReport, ScenarioResult } from '../model.js';
 import {
+  loginAnswer,
   backendOf,
   backendSentence,
   cornerLabel,
@@ -45,7 +46,10 @@ img.shot{max-width:100%;border:1px solid #d0d7de;display:block;margin:.5rem 0}
 
 function verdictCell(cr: CellReport): { cls: string; text: string } {
   const v = cellVerdict(cr);
-  if (v.kind === 'pass') return { cls: 'pass', text: `✓ ${v.counts.passed} passed${v.counts.notRun ? `, ${v.counts.notRun} not run` : ''}` };
+  if (v.kind === 'pass') {
+    const answer = loginAnswer(cr);
+    return { cls: 'pass', text: `✓ ${answer ? `${answer}; ` : ''}${v.counts.passed} passed${v.counts.notRun ? `, ${v.counts.notRun} not run` : ''}` };
+  }
   if (v.kind === 'fail') return { cls: 'fail', text: `✗ ${v.scenario.scenario}: ${v.message}` };
   return { cls: 'not-run', text: `not run: ${v.reason}` };
 }

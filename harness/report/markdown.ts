@@ -1,6 +1,7 @@
 // GitHub-flavoured Markdown: the compatibility table for a CI job summary, then per-cell details.
 import type { CellReport, RunReport } from '../model.js';
 import {
+  loginAnswer,
   backendOf,
   backendSentence,
   cornerLabel,
@@ -37,7 +38,8 @@ export function verdictText(cr: CellReport, max = 200): string {
   const v = cellVerdict(cr);
   if (v.kind === 'pass') {
     const extra = v.counts.notRun ? ` (${v.counts.passed} passed, ${v.counts.notRun} not run)` : ` (${v.counts.passed})`;
-    return `✓${extra}`;
+    const answer = loginAnswer(cr);
+    return `✓${answer ? ` ${shorten(answer, max)}` : ''}${extra}`;
   }
   if (v.kind === 'fail') return `✗ ${v.scenario.scenario}: ${shorten(v.message, max)}`;
   return `not run: ${shorten(v.reason, max)}`;

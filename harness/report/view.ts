@@ -104,6 +104,23 @@ export function countCell(cr: CellReport): CellCounts {
   return n;
 }
 
+/** Cases whose observed answer says whether a user can log in at all on this cell, in order of preference. */
+const HEADLINE_CASES = ['auto-register:on', 'claims-at-creation-only:first-login', 'jwe-rejected:jwe'];
+
+/**
+ * What a user of this combination sees when logging in: "works", or "fails with <status> <message>" —
+ * the answer a compatibility table states, independent of whether it was expected.
+ */
+export function loginAnswer(cr: CellReport): string | undefined {
+  for (const key of HEADLINE_CASES) {
+    const [scenario, caseId] = key.split(':');
+    const c = cr.results.find((r) => r.scenario === scenario)?.cases.find((v) => v.case === caseId);
+    if (!c) continue;
+    return c.observed.status < 300 ? 'works' : `fails with ${formatOutcome({ status: c.observed.status, message: c.observed.message })}`;
+  }
+  return undefined;
+}
+
 export type CellVerdict =
   | { kind: 'pass'; counts: CellCounts }
   | { kind: 'fail'; counts: CellCounts; scenario: ScenarioResult; message: string }
