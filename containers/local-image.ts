@@ -198,6 +198,18 @@ async function build(name: string, entries: Entry[]): Promise<void> {
   }
 }
 
+/**
+ * Removes earlier builds (each change of the project makes a new one), except those a container still
+ * uses: the engine refuses those without force, and they go next time.
+ */
+async function pruneOlder(keep: string): Promise<void> {
+  const filter = encodeURIComponent(JSON.stringify({ reference: [LOCAL_IMAGE_REPO] }));
+  const list = JSON.parse((await engineRequest('GET', `/images/json?filters=${filter}`)).body) as { RepoTags: string[] | null }[];
+  for (const tag of list.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== keep)) {
+    await engineRequest('DELETE', `/images/${encodeURIComponent(tag)}`);
+  }
+}
+
 let pending: Promise<LocalImage> | undefined;
 
 /**
@@ -216,6 +228,7 @@ export function ensureLocalImage(opts: { log?: (line: string) => void } = {}): P
     await build(name, entries);
     const buildMs = Date.now() - started;
     const sizeBytes = (await imageSize(name)) ?? 0;
+    await pruneOlder(name);
     log(`built local image ${name} (${(sizeBytes / 1e6).toFixed(0)} MB, ${entries.length} files) in ${(buildMs / 1000).toFixed(1)} s`);
     return { name, hash, built: true, buildMs, sizeBytes };
   })();

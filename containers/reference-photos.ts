@@ -1,8 +1,9 @@
 // The reference model of Immich's OAuth contract (harness/embedded/photos/main.ts) as a container of the
 // local image. Like the real server it speaks plain http on the port that Immich version uses, trusts the
 // run CA only through NODE_EXTRA_CA_CERTS, and is served to the browser by the harness's TLS front.
-import { AbstractStartedContainer, GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { AbstractStartedContainer, GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { ContainerLog } from '../harness/docker/logs.js';
+import { httpReady } from '../harness/docker/wait.js';
 import { immichFacts } from './immich.js';
 import { IMAGE_APP_DIR } from './local-image.js';
 
@@ -58,7 +59,7 @@ export class ReferencePhotosContainer extends GenericContainer {
     this.withEnvironment(env)
       .withCommand(['--import', 'tsx', REFERENCE_PHOTOS_PATHS.main])
       .withExposedPorts(port)
-      .withWaitStrategy(Wait.forHttp('/api/server/ping', port, { abortOnContainerExit: true }).forStatusCode(200));
+      .withWaitStrategy(httpReady('/api/server/ping', port));
     this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] };
     const started = await super.start();
     return new StartedReferencePhotosContainer(started, port, this.version, this.log);

@@ -22,6 +22,7 @@ import { caAgent } from '../ca/dispatcher.js';
 import { createNetwork, dockerAvailable, engineRequest, RUN_LABEL, STACK_LABEL, sweepLabelled, sweepOnExit } from '../docker/engine.js';
 import { ContainerLog } from '../docker/logs.js';
 import { freeLoopbackPort, isPortTaken } from '../docker/ports.js';
+import { abortableWait } from '../docker/wait.js';
 import { startTlsFront } from '../docker/tls-front.js';
 import { mobileRedirectUriFor } from '../flows/mobile-uri.js';
 import { ImmichApi } from '../immich/api.js';
@@ -175,6 +176,10 @@ function attach<C extends GenericContainer>(ctx: Context, c: C, name: string, lo
   ctx.logs.set(name, log);
   c.withNetworkMode(ctx.network).withLabels(ctx.labels).withName(`${ctx.key}-${name}`).withLogConsumer(log.consume);
   if (aliases.length > 0) c.withNetworkAliases(...aliases);
+  if (c instanceof HarnessContainer) {
+    const wait = abortableWait(c.spec.wait, () => ctx.abort.cancelled);
+    if (wait) c.withWaitStrategy(wait);
+  }
   return c;
 }
 

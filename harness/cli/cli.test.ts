@@ -1,0 +1,94 @@
+// The command line as users meet it: the main job end to end on the embedded backend, and one clear
+// error with a non-zero exit for each kind of bad input.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../model.js';
+import { ROOT } from '../runner/run.js';
+
+const CELL = 'immich-v3.1.0__authentik-2025.10.4__signing-key__embedded';
+const work = mkdtempSync(join(tmpdir(), 'idp-harness-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/idp-harness.mjs', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, IDP_HARNESS_TMP: work },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const runDirsLeft = () => readdirSync(work).filter((d) => d.startsWith('idp-harness-run-'));
+
+describe('idp-harness run', () => {
+  it('runs the selected scenarios, writes every report and exits 0 when all verdicts are as expected', async () => {
+    const out = join(work, 'ok');
+    const r = await cli(['run', '--backend', 'embedded', '--cell', CELL, '--scenario', 'email-required', '--out', out]);
+    expect(r.stderr + r.stdout).toMatch(/1 passed, 0 failed/);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(expect.arrayContaining(['junit.xml', 'report.html', 'report.md', 'results.json']));
+    const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
+    expect(report.backend).toBe('embedded');
+    expect(report.cells[0]!.provenance.photos).toBe('reference model of Immich v3.1.0');
+    const cases = report.cells[0]!.results[0]!.cases;
+    expect(cases.map((c) => `${c.case}/${c.flow}`).sort()).toEqual(['empty/mobile', 'empty/web', 'omitted/mobile', 'omitted/web']);
+    expect(cases.every((c) => c.observed.message === 'OAuth profile does not have an email address')).toBe(true);
+    expect(runDirsLeft()).toEqual([]);
+  });
+
+  it('fails with the observed status and message in the report when an outcome differs from the expectation', async () => {
+    const expectations = join(work, 'expectations.yaml');
+    const original = readFileSync(join(ROOT, 'fixtures/expectations.yaml'), 'utf8');
+    const altered = original.replace(
+      /(    omitted:\n      - expect: \{ status: )400, message: OAuth profile does not have an email address/,
+      '$1201',
+    );
+    expect(altered).not.toBe(original);
+    writeFileSync(expectations, altered);
+    const out = join(work, 'bad');
+    const r = await cli(['run', '--backend', 'embedded', '--cell', CELL, '--scenario', 'email-required', '--expectations', expectations, '--out', out]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
+    const result = report.cells[0]!.results[0]!;
+    expect(result.status).toBe('failed');
+    const wrong = result.cases.filter((c) => !c.pass);
+    expect(wrong.map((c) => c.case)).toEqual(['omitted', 'omitted']);
+    expect(wrong[0]!.observed).toEqual({ status: 400, message: 'OAuth profile does not have an email address' });
+    expect(wrong[0]!.expected.status).toBe(201);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('OAuth profile does not have an email address');
+    expect(runDirsLeft()).toEqual([]);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['run', '--shard', '5/4'], /--shard "5\/4": use I\/N/],
+    [['run', '--backend', 'podman'], /--backend "podman": use one of auto, embedded, docker/],
+    [['run', '--backend', 'embedded', '--immich', 'v9.9.9'], /v9\.9\.9/],
+    [['run', '--colour'], /Unknown option '--colour'/],
+    [['serve', 'photos', '--version', 'v0.1.0'], /v0\.1\.0.*v1\.113\.0/s],
+  ])('answers %j with one clear error and a non-zero exit', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('idp-harness:'))).toHaveLength(1);
+  });
+
+  it('names the file, the line and the fix for a broken matrix file', async () => {
+    const matrix = join(work, 'matrix.yaml');
+    writeFileSync(matrix, readFileSync(join(ROOT, 'fixtures/matrix.yaml'), 'utf8').replace('    versions: [4.38', '    verisons: [4.38'));
+    const r = await cli(['matrix', '--matrix', matrix]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/matrix\.yaml:\d+:\d+: .*verisons.*did you mean "versions"/);
+  });
+});
