@@ -29,8 +29,16 @@ export const IMAGE_APP_DIR = '/app';
 export const IMAGE_NODE = '/usr/local/bin/node';
 /** Unprivileged user the processes run as. */
 export const IMAGE_USER = '1000:1000';
-/** Bump when the recipe below changes in a way the file list does not show. */
+/** Bump when the recipe below changes in a way the file list and IMAGE_CONFIG do not show. */
 const RECIPE = 'local-image/1';
+/** Image configuration (Dockerfile instructions docker import accepts). NODE_ENV stays unset, as in process. */
+const IMAGE_CONFIG = [
+  `WORKDIR ${IMAGE_APP_DIR}`,
+  `USER ${IMAGE_USER}`,
+  'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+  'ENV HOME=/tmp',
+  `ENTRYPOINT ["${IMAGE_NODE}"]`,
+];
 
 const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** What of the project goes in: sources and data the mains load at run time (tests stay out). */
@@ -136,7 +144,7 @@ function recipe(root: string): Entry[] {
 }
 
 function contentHash(entries: Entry[]): string {
-  const h = createHash('sha256').update(RECIPE);
+  const h = createHash('sha256').update(RECIPE).update(JSON.stringify(IMAGE_CONFIG));
   for (const e of entries) {
     h.update(`\0${e.target}\0${e.mode}\0`);
     h.update(e.source !== undefined ? readFileSync(e.source) : e.content!);
@@ -179,15 +187,7 @@ async function build(name: string, entries: Entry[]): Promise<void> {
     let tarErr = '';
     tar.stderr.on('data', (c) => (tarErr += c));
     const [repo, tag] = name.split(':') as [string, string];
-    const changes = [
-      `WORKDIR ${IMAGE_APP_DIR}`,
-      `USER ${IMAGE_USER}`,
-      'ENV PATH=/usr/local/bin:/usr/bin:/bin',
-      'ENV HOME=/tmp',
-      'ENV NODE_ENV=production',
-      `ENTRYPOINT ["${IMAGE_NODE}"]`,
-    ];
-    const query = [`fromSrc=-`, `repo=${repo}`, `tag=${tag}`, ...changes.map((c) => `changes=${encodeURIComponent(c)}`)].join('&');
+    const query = [`fromSrc=-`, `repo=${repo}`, `tag=${tag}`, ...IMAGE_CONFIG.map((c) => `changes=${encodeURIComponent(c)}`)].join('&');
     const res = await engineRequest('POST', `/images/create?${query}`, { body: tar.stdout, contentType: 'application/x-tar' });
     const tarCode = await new Promise<number | null>((resolve) => (tar.exitCode !== null ? resolve(tar.exitCode) : tar.on('close', resolve)));
     if (tarCode !== 0) throw new Error(`tar of the local image failed (${tarCode}): ${tarErr}`);

@@ -6,7 +6,7 @@ const USAGE = `idp-harness — Immich OAuth/OIDC login across IdP and Immich ver
 Usage:
   idp-harness run [--backend auto|embedded|docker] [--out DIR] [--immich V,..] [--idp NAME[-V],..]
                   [--scenario ID,..] [--cell ID,..] [--shard I/N] [--baseline results.json]
-                  [--matrix FILE] [--expectations FILE]
+                  [--matrix FILE] [--expectations FILE] [--images upstream|local]
   idp-harness serve idp [--idp authelia|authentik] [--version V] [--variant NAME]
   idp-harness serve photos --version vX.Y.Z
   idp-harness up --cell ID [--backend B]       one cell's stack, kept running until Ctrl-C

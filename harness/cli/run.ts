@@ -31,7 +31,11 @@ export async function runCommand(args: string[]): Promise<number> {
     baseline: { type: 'string' },
     matrix: { type: 'string' },
     expectations: { type: 'string' },
+    images: { type: 'string' },
   });
+  if (values.images !== undefined && values.images !== 'upstream' && values.images !== 'local') {
+    throw new UsageError(`--images "${values.images}": use upstream (the real products) or local (the models, from a locally built image)`);
+  }
   const outcome = await runMatrix({
     backend: parseBackend(values.backend),
     outDir: resolve((values.out) ?? 'reports'),
@@ -45,6 +49,7 @@ export async function runCommand(args: string[]): Promise<number> {
     },
     shard: parseShard(values.shard),
     baseline: values.baseline,
+    images: values.images as 'upstream' | 'local' | undefined,
   });
   return outcome.exitCode;
 }

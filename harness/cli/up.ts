@@ -8,17 +8,18 @@ import type { Backend } from '../model.js';
 import { Cleanup, cleanupOnSignals } from '../run-dir.js';
 import { bringUp } from '../runner/environment.js';
 import { chooseBackend } from '../runner/backend.js';
+import { withLocalImages } from '../runner/local-images.js';
 import { options, UsageError } from './args.js';
 import { parseBackend } from './run.js';
 
 export async function upCommand(args: string[]): Promise<number> {
-  const { values } = options(args, { cell: { type: 'string' }, backend: { type: 'string' }, matrix: { type: 'string' } });
+  const { values } = options(args, { cell: { type: 'string' }, backend: { type: 'string' }, matrix: { type: 'string' }, images: { type: 'string' } });
   if (!values.cell) throw new UsageError('up needs --cell ID (see "idp-harness matrix" for the ids)');
   const backend: Backend = await chooseBackend(parseBackend(values.backend), process.stdout);
   const matrix = loadMatrix(values.matrix);
   const cells = selectCells(expandCells(matrix, backend), { cell: values.cell }, matrix);
   if (cells.length !== 1) throw new UsageError(`--cell "${values.cell}" matches ${cells.length} cells; name exactly one`);
-  const cell = cells[0]!;
+  const cell = values.images === 'local' ? withLocalImages(cells)[0]! : cells[0]!;
 
   const cleanup = new Cleanup();
   cleanupOnSignals(cleanup, () => process.stdout.write('\nstopping and removing the stack…\n'));

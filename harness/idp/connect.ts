@@ -1,12 +1,17 @@
 // Builds the IdP control a scenario uses from the serialisable description a stack publishes.
-import type { IdpControlInfo } from '../stack/types.js';
+import type { StackInfo } from '../stack/types.js';
+import { autheliaControl } from './authelia-control.js';
+import { authentikControl } from './authentik-control.js';
 import { httpIdpControl, type IdpControl } from './control.js';
 
-export function controlFor(info: IdpControlInfo, _caPem: string): IdpControl {
+export function controlFor(idp: StackInfo['idp'], caPem: string): IdpControl {
+  const info = idp.control;
   switch (info.kind) {
     case 'http':
       return httpIdpControl(info.url, info.token);
-    default:
-      throw new Error(`IdP control "${info.kind}" is not available in this build`);
+    case 'authentik':
+      return authentikControl(info, caPem);
+    case 'authelia':
+      return autheliaControl({ ...info, origin: idp.origin, version: idp.version }, caPem);
   }
 }

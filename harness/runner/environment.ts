@@ -1,6 +1,6 @@
 // Brings a run's environment up: run directory, CA, one browser for every scenario, and a stack per cell.
 // Used by the CLI (`idp-harness run`) and by vitest's global setup (plain `vitest run scenarios/...`).
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chromium, type BrowserServer } from 'playwright-core';
 import { createCa, type Ca } from '../ca/ca.js';
 import { CHROMIUM_PATH, assertChromium, chromiumArgs } from '../browser/launch.js';
@@ -31,6 +31,11 @@ export interface EnvironmentEvents {
 
 export type StackStarter = (cell: Cell, ca: Ca, scenarios: string[], runDir: string) => Promise<Stack>;
 
+/** How a cell that could not start is described: by the implementation it would have run. */
+async function provenanceOf(backend: Backend, cell: Cell) {
+  return backend === 'docker' ? (await import('../stack/docker.js')).dockerProvenance(cell) : embeddedProvenance(cell);
+}
+
 const starters: Record<Backend, () => Promise<StackStarter>> = {
   embedded: async () => (cell, ca, scenarios) => startEmbeddedStack(cell, ca, scenarios),
   docker: async () => (await import('../stack/docker.js')).startDockerStack,
@@ -53,10 +58,18 @@ export async function bringUp(
   });
   cleanup.add('browser', () => browser.close());
 
+  if (backend === 'docker') {
+    // Whatever a stack leaves behind (an interrupted start included) carries the run's label.
+    const { sweepRun } = await import('../docker/engine.js');
+    cleanup.add('docker sweep', async () => {
+      await sweepRun(basename(runDir));
+    });
+  }
   const start = await starters[backend]();
   const stacks: Stack[] = [];
   const infos: StackInfo[] = new Array(plans.length);
-  const concurrency = opts.concurrency ?? (backend === 'embedded' ? 4 : 1);
+  // Real products take minutes and gigabytes to start: one stack at a time; the models start in seconds.
+  const concurrency = opts.concurrency ?? (backend === 'embedded' || plans.every((p) => p.cell.images === 'local') ? 4 : 1);
   let next = 0;
   const worker = async () => {
     while (next < plans.length) {
@@ -72,7 +85,7 @@ export async function bringUp(
       } catch (err) {
         const reason = (err as Error).message;
         opts.events?.cellNotRun?.(cell.id, reason);
-        infos[i] = notRunInfo(cell, scenarios, ca, reason);
+        infos[i] = notRunInfo(cell, scenarios, ca, reason, await provenanceOf(backend, cell));
       }
     }
   };
@@ -80,10 +93,10 @@ export async function bringUp(
   return { runDir, ca, browserWsEndpoint: browser.wsEndpoint(), stacks, infos, cleanup };
 }
 
-function notRunInfo(cell: Cell, scenarios: string[], ca: Ca, reason: string): StackInfo {
+function notRunInfo(cell: Cell, scenarios: string[], ca: Ca, reason: string, provenance: StackInfo['provenance']): StackInfo {
   return {
     cell,
-    provenance: embeddedProvenance(cell),
+    provenance,
     notRun: reason,
     scenarios,
     caPem: ca.certPem,

@@ -7,12 +7,14 @@ import { selectCells } from '../matrix/select.js';
 import type { Backend } from '../model.js';
 import { cleanupOnSignals } from '../run-dir.js';
 import { bringUp } from './environment.js';
+import { withLocalImages } from './local-images.js';
 
 export default async function setup(project: TestProject) {
   if (process.env.IDP_HARNESS_OWNER === 'cli') return;
   const backend = (process.env.IDP_HARNESS_BACKEND ?? 'embedded') as Backend;
   const matrix = loadMatrix();
-  const cells = selectCells(expandCells(matrix, backend), { cell: process.env.IDP_HARNESS_CELLS }, matrix);
+  const selected = selectCells(expandCells(matrix, backend), { cell: process.env.IDP_HARNESS_CELLS }, matrix);
+  const cells = process.env.IDP_HARNESS_IMAGES === 'local' ? withLocalImages(selected) : selected;
   const env = await bringUp(
     backend,
     cells.map((cell) => ({ cell, scenarios: scenariosFor(cell, matrix) })),

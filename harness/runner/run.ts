@@ -15,6 +15,7 @@ import type { StackInfo } from '../stack/types.js';
 import { ResultCollector } from './collector.js';
 import { bringUp, type CellPlan } from './environment.js';
 import { chooseBackend } from './backend.js';
+import { withLocalImages } from './local-images.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   filters?: { immich?: string; idp?: string; scenario?: string; cell?: string };
   shard?: { index: number; count: number };
   baseline?: string;
+  /** docker backend: `local` runs the reference model and the embedded provider from a locally built image. */
+  images?: 'upstream' | 'local';
   out?: NodeJS.WritableStream;
 }
 
@@ -45,6 +48,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   const matrix = loadMatrix(opts.matrixFile);
   let cells = selectCells(expandCells(matrix, backend), opts.filters ?? {}, matrix);
   if (opts.shard) cells = shardCells(cells, opts.shard.index, opts.shard.count);
+  if (opts.images === 'local') cells = withLocalImages(cells);
   const wanted = globMatcher(opts.filters?.scenario);
   const plans: CellPlan[] = cells
     .map((cell) => ({ cell, scenarios: scenariosFor(cell, matrix).filter(wanted) }))

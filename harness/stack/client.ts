@@ -36,7 +36,7 @@ export class StackClient {
     private readonly browser: Browser,
   ) {
     this.api = new ImmichApi(info.photos.url, info.photos.version, caAgent(info.caPem));
-    this.idp = controlFor(info.idp.control, info.caPem);
+    this.idp = controlFor(info.idp, info.caPem);
     this.driver = driverFor(info.idp.driver, info.idp.version);
   }
 

@@ -147,7 +147,7 @@ describe.runIf(engine.ok)('the docker backend with the local image', () => {
       const { info } = s;
       const [photos] = (await stackContainers(`${runId}-${info.cell.id}`)).filter((c) => c.Name.endsWith('-photos'));
       expect(photos!.Config.Env).toContain('NODE_EXTRA_CA_CERTS=/harness/ca.pem');
-      const control = controlFor(info.idp.control, info.caPem);
+      const control = controlFor(info.idp, info.caPem);
       const client = await control.createClient({ redirectUris: [`${info.photos.url}/auth/login`] });
       const oauth = { enabled: true, issuerUrl: client.issuer, clientId: client.clientId, clientSecret: client.clientSecret };
 

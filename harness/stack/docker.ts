@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { GenericContainer, StartedTestContainer } from 'testcontainers';
-import { AUTHELIA_PATHS, autheliaImage, renderAuthelia, renderAutheliaUsers, type AutheliaClient } from '../../containers/authelia.js';
+import { AUTHELIA_PATHS, autheliaFeatures, autheliaImage, renderAuthelia, renderAutheliaUsers, type AutheliaClient } from '../../containers/authelia.js';
 import { AuthentikContainer, authentikFacts } from '../../containers/authentik.js';
 import { EmbeddedIdpContainer } from '../../containers/embedded-idp.js';
 import { autheliaImages, authentikImages, ensureImage, immichImages } from '../../containers/images.js';
@@ -25,6 +25,7 @@ import { freeLoopbackPort, isPortTaken } from '../docker/ports.js';
 import { abortableWait } from '../docker/wait.js';
 import { startTlsFront } from '../docker/tls-front.js';
 import { mobileRedirectUriFor } from '../flows/mobile-uri.js';
+import type { PooledClient } from '../idp/client-pool.js';
 import { ImmichApi } from '../immich/api.js';
 import type { Cell, CellProvenance } from '../model.js';
 import type { IdpControlInfo, Stack } from './types.js';
@@ -164,6 +165,13 @@ interface PhotosUp {
   hostPort: number;
 }
 
+/** Clients registered per real IdP at start; a cell's scenarios claim about seven. */
+const CLIENT_POOL_SIZE = 12;
+
+function writePool(file: string, clients: PooledClient[]): void {
+  writeFileSync(file, JSON.stringify(clients, null, 2), { mode: 0o600 });
+}
+
 const alnum = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
 
 /** The redirect URIs the stack's own client accepts (scenarios register their own clients). */
@@ -249,29 +257,44 @@ async function startAuthelia(ctx: Context): Promise<IdpUp> {
   const { cell } = ctx;
   const dir = join(ctx.dir, 'authelia');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Authelia wants at least one client and one user at start; scenarios add theirs through the control.
-  const client: AutheliaClient = {
-    clientId: 'immich',
+  // Authelia reads clients at start only: register a pool that scenarios claim one by one (harness/idp/client-pool.ts).
+  // Users are added later through the watched users file; Authelia wants one at start.
+  const features = autheliaFeatures(cell.idp.version);
+  const clients: AutheliaClient[] = Array.from({ length: CLIENT_POOL_SIZE }, (_, i) => ({
+    clientId: `immich-${i + 1}`,
     clientSecret: alnum(40),
     redirectUris: redirectUris(ctx.photosUrl, cell.immich),
     tokenEndpointAuthMethod: cell.idp.settings.tokenEndpointAuthMethod,
+    consentMode: 'implicit',
+    authorizationPolicy: 'one_factor',
     claimsInIdToken: cell.idp.settings.claimsInIdToken,
-  };
+    customClaims: features.customClaims,
+  }));
   const placeholder = { username: 'harness-placeholder', password: alnum(24), displayname: 'Placeholder', disabled: true };
   const usersFile = join(dir, 'users.yml');
   const clientsFile = join(dir, 'clients.json');
   // The users file is bind-mounted and watched by Authelia: the control rewrites it in place (same inode).
   writeFileSync(usersFile, renderAutheliaUsers(cell.idp.version, [placeholder]), { mode: 0o600 });
-  writeFileSync(clientsFile, JSON.stringify([client], null, 2), { mode: 0o600 });
   const jwksKeyPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return withFreePort(ctx, 'idp', async (port) => {
-    const spec = renderAuthelia({ version: cell.idp.version, port, tls: ctx.ca.issue([AUTH_HOST]), jwksKeyPem, clients: [client], users: [placeholder] });
+    const spec = renderAuthelia({ version: cell.idp.version, port, tls: ctx.ca.issue([AUTH_HOST]), jwksKeyPem, clients, users: [placeholder] });
     spec.files = spec.files.filter((f) => f.target !== AUTHELIA_PATHS.users);
     const c = new HarnessContainer(spec).withBindMounts([{ source: usersFile, target: AUTHELIA_PATHS.users, mode: 'rw' }]);
     const log = new ContainerLog('idp');
     attach(ctx, c, 'idp', log);
     await startNamed(ctx, 'idp', log, () => c.start());
     const origin = `https://${AUTH_HOST}:${port}`;
+    writePool(
+      clientsFile,
+      clients.map((c) => ({
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        issuer: origin,
+        tokenEndpointAuthMethod: c.tokenEndpointAuthMethod ?? 'client_secret_basic',
+        idTokenAlg: 'RS256',
+        redirectUris: c.redirectUris,
+      })),
+    );
     return { origin, issuer: origin, driver: 'authelia', control: { kind: 'authelia', usersFile, clientsFile } };
   });
 }
@@ -295,8 +318,16 @@ async function startAuthentik(ctx: Context): Promise<IdpUp> {
 
   // The port is fixed before the (slow) worker runs; a port taken meanwhile fails the cell with Docker's message.
   const port = await freeLoopbackPort();
-  const slug = 'immich';
   const s = cell.idp.settings;
+  // Providers come from the blueprint applied at start: a pool that scenarios claim one by one.
+  const providers = Array.from({ length: CLIENT_POOL_SIZE }, (_, i) => ({
+    slug: `immich-${i + 1}`,
+    clientId: alnum(24),
+    clientSecret: alnum(48),
+    redirectUris: redirectUris(ctx.photosUrl, cell.immich),
+    signingKey: s.signingKey,
+    encryptionKey: s.encryptionKey,
+  }));
   const ak = new AuthentikContainer({
     version: cell.idp.version,
     port,
@@ -305,16 +336,7 @@ async function startAuthentik(ctx: Context): Promise<IdpUp> {
     webCertificate: ca.issue([AUTH_HOST]),
     signingKeypair: s.signingKey ? ca.issue(['signing.harness.test']) : undefined,
     encryptionKeypair: s.encryptionKey ? ca.issue(['encryption.harness.test']) : undefined,
-    providers: [
-      {
-        slug,
-        clientId: alnum(24),
-        clientSecret: alnum(48),
-        redirectUris: redirectUris(ctx.photosUrl, cell.immich),
-        signingKey: s.signingKey,
-        encryptionKey: s.encryptionKey,
-      },
-    ],
+    providers,
   });
   const workerLog = new ContainerLog('authentik-worker');
   const serverLog = new ContainerLog('idp');
@@ -324,7 +346,26 @@ async function startAuthentik(ctx: Context): Promise<IdpUp> {
   await startNamed(ctx, 'authentik-worker', workerLog, () => ak.worker.start());
   await startNamed(ctx, 'idp', serverLog, () => ak.server.start());
   const origin = `https://${AUTH_HOST}:${port}`;
-  return { origin, issuer: ak.specs.issuers[slug]!, driver: 'authentik', control: { kind: 'authentik', apiUrl: origin, token: ak.bootstrapToken, slug } };
+  const clientsFile = join(ctx.dir, 'authentik-clients.json');
+  writePool(
+    clientsFile,
+    providers.map((p) => ({
+      clientId: p.clientId,
+      clientSecret: p.clientSecret,
+      issuer: ak.specs.issuers[p.slug]!,
+      // authentik accepts both methods; Immich's default is recorded.
+      tokenEndpointAuthMethod: 'client_secret_post',
+      idTokenAlg: s.signingKey ? 'RS256' : 'HS256',
+      ...(s.encryptionKey ? { idTokenEncryption: { alg: 'RSA-OAEP-256', enc: 'A256CBC-HS512' } } : {}),
+      redirectUris: p.redirectUris,
+    })),
+  );
+  return {
+    origin,
+    issuer: ak.specs.issuers[providers[0]!.slug]!,
+    driver: 'authentik',
+    control: { kind: 'authentik', apiUrl: origin, token: ak.bootstrapToken, clientsFile },
+  };
 }
 
 async function startImmich(ctx: Context): Promise<PhotosUp> {

@@ -6,7 +6,7 @@ import type { Cell, CellProvenance } from '../model.js';
 /** How a worker drives the IdP's users and clients. */
 export type IdpControlInfo =
   | { kind: 'http'; url: string; token: string } // the embedded provider's control API
-  | { kind: 'authentik'; apiUrl: string; token: string; slug: string }
+  | { kind: 'authentik'; apiUrl: string; token: string; clientsFile: string }
   | { kind: 'authelia'; usersFile: string; clientsFile: string };
 
 export interface StackInfo {

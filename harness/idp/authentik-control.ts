@@ -1,0 +1,48 @@
+// Scenario control of a real authentik: users through its REST API (bootstrap token), clients from the
+// pool of providers the blueprint registered at start.
+import { randomBytes } from 'node:crypto';
+import { AuthentikApi } from '../../containers/authentik-api.js';
+import { IMMICH_SCOPE } from '../../containers/authelia.js';
+import { caAgent } from '../ca/dispatcher.js';
+import { claimClient } from './client-pool.js';
+import type { IdpControl, NewIdpUser } from './control.js';
+
+export function authentikControl(info: { apiUrl: string; token: string; clientsFile: string }, caPem: string): IdpControl {
+  const api = new AuthentikApi({ baseUrl: info.apiUrl, token: info.token, dispatcher: caAgent(caPem) });
+  const pks = new Map<string, number>();
+  const attributes = (claims: Record<string, unknown> | undefined) =>
+    Object.fromEntries(Object.entries(claims ?? {}).filter(([k]) => k === 'immich_quota' || k === 'immich_role'));
+  const pkOf = async (username: string) => {
+    const known = pks.get(username) ?? (await api.findUser(username))?.pk;
+    if (known === undefined) throw new Error(`authentik has no user "${username}"`);
+    return known;
+  };
+  return {
+    capabilities: { customClaimsScope: IMMICH_SCOPE },
+    async createUser(user: NewIdpUser) {
+      const password = user.password ?? randomBytes(18).toString('base64url').replace(/[-_]/g, 'x');
+      const created = await api.createUser({
+        username: user.username,
+        name: user.name ?? user.username,
+        // authentik stores "" for a user without email and sends `email: ""` (what the IdP really does).
+        email: user.email ?? '',
+        password,
+        attributes: attributes(user.claims),
+      });
+      pks.set(user.username, created.pk);
+      // sub_mode user_username (blueprint): the subject is the username.
+      return { username: user.username, password, sub: user.username };
+    },
+    async updateUser(username, patch) {
+      const pk = await pkOf(username);
+      await api.patchUser(pk, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.email !== undefined ? { email: patch.email ?? '' } : {}),
+        ...(patch.claims !== undefined ? { attributes: attributes(patch.claims) } : {}),
+      });
+    },
+    async createClient(wanted) {
+      return claimClient(info.clientsFile, wanted);
+    },
+  };
+}

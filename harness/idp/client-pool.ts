@@ -1,0 +1,31 @@
+// Real IdPs register OAuth clients from configuration read at start (Authelia) or blueprints (authentik),
+// so the docker backend registers a pool of clients up front and scenarios claim one each.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { IdpClient, NewIdpClient } from './control.js';
+
+export interface PooledClient extends IdpClient {
+  redirectUris: string[];
+}
+
+/** Claims the next unused client of the pool file; a claim is a directory made atomically beside it. */
+export function claimClient(poolFile: string, wanted: NewIdpClient): IdpClient {
+  const pool = JSON.parse(readFileSync(poolFile, 'utf8')) as PooledClient[];
+  const claims = join(dirname(poolFile), 'claimed');
+  mkdirSync(claims, { recursive: true });
+  for (const client of pool) {
+    if (wanted.tokenEndpointAuthMethod && wanted.tokenEndpointAuthMethod !== client.tokenEndpointAuthMethod) continue;
+    if (!wanted.redirectUris.every((uri) => client.redirectUris.includes(uri))) continue;
+    try {
+      mkdirSync(join(claims, client.clientId));
+    } catch {
+      continue; // claimed by an earlier scenario
+    }
+    const { redirectUris: _uris, ...claimed } = client;
+    return claimed;
+  }
+  throw new Error(
+    `no unused pre-registered client in ${poolFile} matches ${JSON.stringify({ ...wanted, redirectUris: wanted.redirectUris.length })}: ` +
+      'raise the pool size in harness/stack/docker.ts (real IdPs register clients at start only)',
+  );
+}
