@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-const DOCKER_TESTS = ['harness/stack/docker.test.ts', 'harness/docker/**/*.test.ts'];
+const DOCKER_TESTS = ['harness/stack/docker*.test.ts', 'harness/docker/**/*.test.ts'];
 
 export default defineConfig({
   test: {
