@@ -84,7 +84,11 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
             return expected;
           },
         };
-        await body(ctx);
+        try {
+          await body(ctx);
+        } finally {
+          await stack.close();
+        }
         const failed = cases.filter((c) => !c.pass);
         if (failed.length) {
           throw new Error(

@@ -29,10 +29,11 @@ export const embeddedIdpDriver: IdpPageDriver = {
     if (await page.locator('#idp-error').count()) throw new Error(`embedded IdP error page: ${await errorText(page, '#idp-error')}`);
 
     if (await page.locator('#username').count()) {
-      await page.locator('#username').fill(user.username);
-      await page.locator('#password').fill(user.password);
+      // Our own plain form, already waited for: no actionability checks needed (each costs CDP round trips).
+      await page.locator('#username').fill(user.username, { force: true });
+      await page.locator('#password').fill(user.password, { force: true });
       const away = leaving(page, origin);
-      await page.locator('#sign-in').click();
+      await page.locator('#sign-in').click({ force: true, noWaitAfter: true });
       const next = await first<unknown>(
         away,
         page.locator('#login-error, #accept, #idp-error').first().waitFor().then(() => 'page'),

@@ -1,7 +1,7 @@
 // Login flows, the way a person (web) and the mobile app (mobile, mobile-override) do them.
 // Each returns what the photo server answered to the OAuth callback; none of them judges it.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser, Page, Request, Response } from 'playwright-core';
+import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { Credentials, IdpPageDriver } from '../drivers/types.js';
 import type { Flow } from '../model.js';
 import type { ImmichApi } from '../immich/api.js';
@@ -27,7 +27,10 @@ export interface LoginTarget {
   version: string;
   api: ImmichApi;
   driver: IdpPageDriver;
-  browser: Browser;
+  /** The browser context logins run in, reused across logins (a new context costs more than a page); its cookies are cleared first. */
+  context: BrowserContext;
+  /** A page web logins may reuse (mobile logins never do); without it each login opens and closes its own. */
+  webPage?: Page;
   /** Text of the OAuth button on the login page (buttonText in the OAuth settings). */
   buttonText?: string;
 }
@@ -40,29 +43,37 @@ export async function webLogin(
   user: Credentials,
   opts: { autoLaunch?: boolean; page?: (page: Page) => Promise<void> } = {},
 ): Promise<LoginResult> {
-  const context = await target.browser.newContext();
+  const page = target.webPage ?? (await freshPage(target.context));
+  if (target.webPage) await target.context.clearCookies();
   try {
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const callback = page.waitForResponse(isCallbackResponse);
-    callback.catch(() => undefined);
-    const authorize = page.waitForResponse((r) => isPost(r, '/api/oauth/authorize'));
-    await page.goto(`${target.photosUrl}/auth/login`);
-    if (!opts.autoLaunch) await page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).click();
-    const authorized = await authorize;
-    // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
-    const response = authorized.status() >= 300 ? authorized : await atIdp(page, target, user, callback);
-    const result = await fromResponse('web', response);
-    if (result.status >= 300) {
-      // Let the page show its error before the picture is taken.
-      await page.getByRole('alert').first().waitFor({ timeout: 2_000 }).catch(() => undefined);
-      result.screenshot = await page.screenshot();
-    }
-    await opts.page?.(page);
-    return result;
+    return await webSteps(page, target, user, opts);
   } finally {
-    await context.close();
+    if (!target.webPage) await page.close();
   }
+}
+
+async function webSteps(
+  page: Page,
+  target: LoginTarget,
+  user: Credentials,
+  opts: { autoLaunch?: boolean; page?: (page: Page) => Promise<void> },
+): Promise<LoginResult> {
+  const callback = page.waitForResponse(isCallbackResponse);
+  callback.catch(() => undefined);
+  const authorize = page.waitForResponse((r) => isPost(r, '/api/oauth/authorize'));
+  await page.goto(`${target.photosUrl}/auth/login`);
+  if (!opts.autoLaunch) await page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).click();
+  const authorized = await authorize;
+  // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
+  const response = authorized.status() >= 300 ? authorized : await atIdp(page, target, user, callback);
+  const result = await fromResponse('web', response);
+  if (result.status >= 300) {
+    // Let the page show its error before the picture is taken.
+    await page.getByRole('alert').first().waitFor({ timeout: 2_000 }).catch(() => undefined);
+    result.screenshot = await page.screenshot();
+  }
+  await opts.page?.(page);
+  return result;
 }
 
 /**
@@ -81,29 +92,47 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
   if (authorize.status >= 300) return { flow, status: authorize.status, message: authorize.message, detail: 'authorize refused' };
   const authorizeUrl = String(authorize.body?.url ?? '');
 
-  const context = await target.browser.newContext();
+  const page = await freshPage(target.context);
   try {
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const appRequest = page.waitForRequest((r: Request) => r.url().startsWith('app.immich:'));
-    const overrideResponse = opts.override
-      ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}/api/oauth/mobile-redirect`))
-      : undefined;
-    overrideResponse?.catch(() => undefined);
-    await page.goto(authorizeUrl).catch(ignoreAbort);
-    const request = await completeAtIdp(page, target.driver, user, appRequest);
-    const appUrl = request.url();
-    let detail = `app received ${redact(appUrl)}`;
-    if (overrideResponse) {
-      const r = await overrideResponse;
-      detail += `; override answered ${r.status()} Location ${redact(r.headers()['location'] ?? '')}`;
-      if (r.status() !== 307) return { flow, status: r.status(), message: 'mobile-redirect did not answer 307', detail };
-    }
-    const callback = await target.api.oauthCallback({ url: appUrl, state, codeVerifier });
-    return { flow, status: callback.status, message: callback.message, body: callback.body, detail };
+    return await mobileSteps(page, target, user, { flow, authorizeUrl, state, codeVerifier, override: opts.override });
   } finally {
-    await context.close();
+    // A page whose last navigation went to a custom scheme is not reused: Playwright stops seeing its navigations.
+    await page.close();
   }
+}
+
+async function mobileSteps(
+  page: Page,
+  target: LoginTarget,
+  user: Credentials,
+  opts: { flow: Flow; authorizeUrl: string; state: string; codeVerifier: string; override?: boolean },
+): Promise<LoginResult> {
+  const { flow, authorizeUrl, state, codeVerifier } = opts;
+  const appRequest = page.waitForRequest((r: Request) => r.url().startsWith('app.immich:'));
+  appRequest.catch(() => undefined);
+  const overrideResponse = opts.override
+    ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}/api/oauth/mobile-redirect`))
+    : undefined;
+  overrideResponse?.catch(() => undefined);
+  await page.goto(authorizeUrl).catch(ignoreAbort);
+  const request = await completeAtIdp(page, target.driver, user, appRequest);
+  const appUrl = request.url();
+  let detail = `app received ${redact(appUrl)}`;
+  if (overrideResponse) {
+    const r = await overrideResponse;
+    detail += `; override answered ${r.status()} Location ${redact(r.headers()['location'] ?? '')}`;
+    if (r.status() !== 307) return { flow, status: r.status(), message: 'mobile-redirect did not answer 307', detail };
+  }
+  const callback = await target.api.oauthCallback({ url: appUrl, state, codeVerifier });
+  return { flow, status: callback.status, message: callback.message, body: callback.body, detail };
+}
+
+/** A new page in the reused context, as a new visitor: no cookies, so no IdP session from an earlier login. */
+async function freshPage(context: BrowserContext): Promise<Page> {
+  await context.clearCookies();
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  return page;
 }
 
 /** Runs the IdP driver until `exit` (the signal that the browser left the IdP) fires; a driver error wins. */

@@ -1,7 +1,7 @@
 // What a scenario holds of a stack: the photo server's API, the IdP's control, the browser, and the
 // small reusable actions scenarios are composed from.
 import { randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { caAgent } from '../ca/dispatcher.js';
 import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
@@ -30,6 +30,8 @@ export class StackClient {
   readonly idp: IdpControl;
   readonly driver: IdpPageDriver;
   private buttonText = 'Login with OAuth';
+  private context?: Promise<BrowserContext>;
+  private webPage?: Promise<Page>;
 
   constructor(
     readonly info: StackInfo,
@@ -103,13 +105,18 @@ export class StackClient {
   }
 
   async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {
+    this.context ??= this.browser.newContext();
+    const context = await this.context;
+    // Opening a page costs ~100 ms here: web logins share one (mobile logins cannot, see flows/login.ts).
+    this.webPage ??= context.newPage().then((p) => (p.setDefaultTimeout(15_000), p));
     const target = {
       photosUrl: this.info.photos.url,
       idpOrigin: this.info.idp.origin,
       version: this.info.photos.version,
       api: this.api,
       driver: this.driver,
-      browser: this.browser,
+      context,
+      webPage: await this.webPage,
       buttonText: this.buttonText,
     };
     const attempt = () => {
@@ -125,6 +132,14 @@ export class StackClient {
       if (!/ERR_NETWORK_CHANGED/.test((err as Error).message)) throw err;
       return attempt();
     }
+  }
+
+  /** Closes the browser context the logins used. */
+  async close(): Promise<void> {
+    const context = await this.context;
+    this.context = undefined;
+    this.webPage = undefined;
+    await context?.close();
   }
 
   /** The photo server's record of the user with this email (exact or case-insensitive match), or undefined. */
