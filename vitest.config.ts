@@ -26,7 +26,9 @@ export default defineConfig({
           globalSetup: ['harness/runner/global-setup.ts'],
           // Scenarios of one cell share its photo server's OAuth settings: one file at a time; cells run concurrently inside a file.
           fileParallelism: false,
-          maxConcurrency: 8,
+          // One worker module graph for every scenario file: one browser, one browser context per cell.
+          isolate: false,
+          maxConcurrency: 16,
           testTimeout: 300_000,
           hookTimeout: 600_000,
           sequence: { groupOrder: 1 },

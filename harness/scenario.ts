@@ -4,7 +4,8 @@
 // never from the scenario code; `check` compares and records a verdict the reporter turns into reports.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from './browser/launch.js';
 import { describe, inject, test } from 'vitest';
 import type { LoginResult } from './flows/login.js';
 import { expectedOutcome, loadExpectations } from './matrix/expectations.js';
@@ -13,7 +14,8 @@ import { StackClient } from './stack/client.js';
 import type { StackInfo } from './stack/types.js';
 
 export interface RunInfo {
-  browserWsEndpoint: string;
+  /** The browser is launched in the worker (so Playwright's driver does not share a core with the servers). */
+  spkiHashes: string[];
   artifactsDir: string;
   expectationsFile?: string;
 }
@@ -35,14 +37,26 @@ export interface ScenarioContext {
   cell: Cell;
   stack: StackClient;
   /** Compares an observation with the expectation for (scenario, case, cell) and records the verdict. */
-  check(caseId: string, observed: LoginResult | (Outcome & { flow: Flow }), values?: FactValues): Outcome | undefined;
+  check(caseId: string, observed: LoginResult | (Outcome & { flow: Flow }), values?: FactValues): Promise<Outcome | undefined>;
   /** Whether a case applies to this cell (false when the expectations say skip). */
   applies(caseId: string): boolean;
 }
 
 let browser: Promise<Browser> | undefined;
-function sharedBrowser(endpoint: string): Promise<Browser> {
-  browser ??= chromium.connect(endpoint);
+const clients = new Map<string, Promise<StackClient>>();
+
+/** One client per cell in this worker: the cell's browser context and web page live across scenario files. */
+function clientFor(info: StackInfo, spkiHashes: string[]): Promise<StackClient> {
+  let client = clients.get(info.cell.id);
+  if (!client) {
+    client = sharedBrowser(spkiHashes).then((b) => new StackClient(info, b));
+    clients.set(info.cell.id, client);
+  }
+  return client;
+}
+/** One browser per worker process, shared by its scenario files; Playwright closes it when the worker exits. */
+function sharedBrowser(spkiHashes: string[]): Promise<Browser> {
+  browser ??= launchBrowser({ spkiHashes });
   return browser;
 }
 
@@ -65,30 +79,28 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
           task.meta.idpHarness = { ...meta, skipped: info.notRun };
           skip(`not run: ${info.notRun}`);
         }
-        const stack = new StackClient(info, await sharedBrowser(run.browserWsEndpoint));
+        const stack = await clientFor(info, run.spkiHashes);
         const ctx: ScenarioContext = {
           cell: info.cell,
           stack,
           applies: (caseId) => !('skip' in expectedOutcome(expectations, id, caseId, info.cell)),
-          check(caseId, observed, values = {}) {
+          async check(caseId, observed, values = {}) {
             const resolved = expectedOutcome(expectations, id, caseId, info.cell);
             if ('skip' in resolved) return undefined;
             const expected = resolveFacts(resolved.outcome, values);
             const verdict = compare(caseId, expected, observed, resolved.because);
             if (!verdict.pass && 'screenshot' in observed && observed.screenshot) {
-              verdict.detail = [verdict.detail, `screenshot: ${saveScreenshot(run.artifactsDir, info.cell.id, id, caseId, observed)}`]
-                .filter(Boolean)
-                .join('; ');
+              const png = await observed.screenshot().catch(() => undefined);
+              if (png) {
+                const saved = saveScreenshot(run.artifactsDir, info.cell.id, id, caseId, observed.flow, png);
+                verdict.detail = [verdict.detail, `screenshot: ${saved}`].filter(Boolean).join('; ');
+              }
             }
             cases.push(verdict);
             return expected;
           },
         };
-        try {
-          await body(ctx);
-        } finally {
-          await stack.close();
-        }
+        await body(ctx);
         const failed = cases.filter((c) => !c.pass);
         if (failed.length) {
           throw new Error(
@@ -129,9 +141,9 @@ function show(o: Outcome): string {
   return `${o.status}${o.message ? ` "${o.message}"` : ''}${o.facts ? ` ${JSON.stringify(o.facts)}` : ''}`;
 }
 
-function saveScreenshot(dir: string, cellId: string, scenarioId: string, caseId: string, observed: LoginResult): string {
-  const rel = join('artifacts', cellId, `${scenarioId}-${caseId}-${observed.flow}.png`);
+function saveScreenshot(dir: string, cellId: string, scenarioId: string, caseId: string, flow: Flow, png: Buffer): string {
+  const rel = join('artifacts', cellId, `${scenarioId}-${caseId}-${flow}.png`);
   mkdirSync(join(dir, 'artifacts', cellId), { recursive: true });
-  writeFileSync(join(dir, rel), observed.screenshot!);
+  writeFileSync(join(dir, rel), png);
   return rel;
 }

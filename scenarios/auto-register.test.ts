@@ -15,7 +15,7 @@ scenario('auto-register', 'A new OAuth user is created from the IdP claims only 
     const result = await stack.login(flow, user);
     // then
     const created = await stack.userByEmail(user.profile.email!);
-    check('on', { ...result, facts: userFactsOf(created) }, {
+    await check('on', { ...result, facts: userFactsOf(created) }, {
       name: { 'from-claim': user.profile.name },
       email: { 'from-claim': user.profile.email },
       storageLabel: { 'from-claim': user.profile.preferredUsername, none: null },
@@ -32,6 +32,6 @@ scenario('auto-register', 'A new OAuth user is created from the IdP claims only 
     const result = await stack.login(flow, stranger);
     // then: refused, and no account was made
     const made = await stack.userByEmail(stranger.profile.email!);
-    check('off', { ...result, facts: { created: made !== undefined } });
+    await check('off', { ...result, facts: { created: made !== undefined } });
   }
 });

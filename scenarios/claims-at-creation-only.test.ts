@@ -14,7 +14,7 @@ scenario('claims-at-creation-only', 'Claims are applied when the user is created
     const user = await stack.createUser({ claims: { immich_quota: 3, immich_role: 'admin' } });
     const first = await stack.login(flow, user);
     const created = await stack.userByEmail(user.profile.email!);
-    check('first-login', { ...first, facts: { created: created !== undefined } });
+    await check('first-login', { ...first, facts: { created: created !== undefined } });
     if (!created) continue;
 
     // when: the profile changes at the IdP (same sub), and the user logs in again
@@ -31,13 +31,13 @@ scenario('claims-at-creation-only', 'Claims are applied when the user is created
     const before = userFactsOf(created);
     const now = userFactsOf(after);
     const changed = Object.keys(before ?? {}).filter((k) => k !== 'isAdmin' && JSON.stringify(before?.[k]) !== JSON.stringify(now?.[k]));
-    check('second-login', { ...second, facts: { profileChanged: changed.length > 0 }, detail: changed.length ? `changed: ${changed.join(', ')}` : undefined });
+    await check('second-login', { ...second, facts: { profileChanged: changed.length > 0 }, detail: changed.length ? `changed: ${changed.join(', ')}` : undefined });
 
     // when: the role claim is lowered to "user" and the user logs in again
     if (!applies('role-downgrade')) continue;
     await stack.idp.updateUser(user.username, { claims: { immich_quota: 9, immich_role: 'user' } });
     const third = await stack.login(flow, user);
     const afterRole = await stack.userById(created.id);
-    check('role-downgrade', { ...third, facts: { isAdmin: afterRole?.isAdmin } });
+    await check('role-downgrade', { ...third, facts: { isAdmin: afterRole?.isAdmin } });
   }
 });

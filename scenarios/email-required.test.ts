@@ -17,7 +17,7 @@ scenario('email-required', 'A new OAuth user without an email address is refused
       // when
       const result = await stack.login(flow, user);
       // then
-      check(id, result);
+      await check(id, result);
     }
   }
 });

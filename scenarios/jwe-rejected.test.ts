@@ -11,6 +11,6 @@ scenario('jwe-rejected', 'An encrypted (JWE) ID token is rejected', async ({ sta
     // when
     const result = await stack.login(flow, user);
     // then: no account was made either
-    check('jwe', { ...result, facts: { created: (await stack.userByEmail(user.profile.email!)) !== undefined } });
+    await check('jwe', { ...result, facts: { created: (await stack.userByEmail(user.profile.email!)) !== undefined } });
   }
 });

@@ -15,8 +15,8 @@ export interface LoginResult {
   body?: Record<string, unknown>;
   /** Extra evidence: the app-scheme URL the IdP returned to, the override's Location... */
   detail?: string;
-  /** The page as the user saw it at the end of a web login that did not succeed. */
-  screenshot?: Buffer;
+  /** The page as the user sees it after the login (taken only when asked: a verdict that failed). */
+  screenshot?: () => Promise<Buffer>;
   /** Facts the scenario read afterwards (user fields...). */
   facts?: Record<string, unknown>;
 }
@@ -67,11 +67,11 @@ async function webSteps(
   // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
   const response = authorized.status() >= 300 ? authorized : await atIdp(page, target, user, callback);
   const result = await fromResponse('web', response);
-  if (result.status >= 300) {
-    // Let the page show its error before the picture is taken.
-    await page.getByRole('alert').first().waitFor({ timeout: 2_000 }).catch(() => undefined);
-    result.screenshot = await page.screenshot();
-  }
+  result.screenshot = async () => {
+    // Let the page show its error or its signed-in user before the picture is taken.
+    await page.locator('[role=alert]:visible, #signed-in-user').first().waitFor({ timeout: 2_000 }).catch(() => undefined);
+    return page.screenshot();
+  };
   await opts.page?.(page);
   return result;
 }

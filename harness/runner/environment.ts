@@ -1,9 +1,8 @@
 // Brings a run's environment up: run directory, CA, one browser for every scenario, and a stack per cell.
 // Used by the CLI (`idp-harness run`) and by vitest's global setup (plain `vitest run scenarios/...`).
 import { basename, join } from 'node:path';
-import { chromium, type BrowserServer } from 'playwright-core';
 import { createCa, type Ca } from '../ca/ca.js';
-import { CHROMIUM_PATH, assertChromium, chromiumArgs } from '../browser/launch.js';
+import { assertChromium } from '../browser/launch.js';
 import type { Backend, Cell } from '../model.js';
 import { Cleanup, makeRunDir, removeDir } from '../run-dir.js';
 import { startEmbeddedStack, embeddedProvenance } from '../stack/embedded.js';
@@ -17,7 +16,8 @@ export interface CellPlan {
 export interface Environment {
   runDir: string;
   ca: Ca;
-  browserWsEndpoint: string;
+  /** What the browser must trust (the run CA and its leaf key), for the scenario workers that launch it. */
+  spkiHashes: string[];
   stacks: Stack[];
   infos: StackInfo[];
   cleanup: Cleanup;
@@ -52,12 +52,6 @@ export async function bringUp(
   cleanup.add('run directory', () => removeDir(runDir));
   const ca = createCa(join(runDir, 'ca'));
 
-  const browser: BrowserServer = await chromium.launchServer({
-    executablePath: CHROMIUM_PATH,
-    args: chromiumArgs({ spkiHashes: ca.spkiHashes() }),
-  });
-  cleanup.add('browser', () => browser.close());
-
   if (backend === 'docker') {
     // Whatever a stack leaves behind (an interrupted start included) carries the run's label.
     const { sweepRun } = await import('../docker/engine.js');
@@ -90,7 +84,7 @@ export async function bringUp(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, plans.length) }, worker));
-  return { runDir, ca, browserWsEndpoint: browser.wsEndpoint(), stacks, infos, cleanup };
+  return { runDir, ca, spkiHashes: ca.spkiHashes(), stacks, infos, cleanup };
 }
 
 function notRunInfo(cell: Cell, scenarios: string[], ca: Ca, reason: string, provenance: StackInfo['provenance']): StackInfo {
