@@ -422,8 +422,9 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
   const available = await dockerAvailable();
   if (!available.ok) throw new Error(`Docker is not available: ${available.reason}`);
   const impl = implementationFor(cell);
-  await requireImages(upstreamImagesFor(cell));
+  const images = await requireImages(upstreamImagesFor(cell));
   const localImage = impl.photos === 'reference' || impl.idp === 'embedded' ? (await ensureLocalImage()).name : undefined;
+  if (localImage) images.push({ name: localImage });
   const imagesMs = Date.now() - started;
 
   const runId = basename(runDir);
@@ -479,6 +480,8 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
         provenance: dockerProvenance(cell, localImage),
         readyMs,
         scenarios,
+        // Every image the verdicts came from, with its digest where the engine knows one (the report lists them).
+        images,
         caPem: ca.certPem,
         photos: { url: front.url, version: cell.immich, admin: { email: admin.email, password: admin.password, token } },
         idp: { origin: idp.origin, driver: idp.driver, version: cell.idp.version, control: idp.control },
