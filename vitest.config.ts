@@ -4,6 +4,8 @@ const DOCKER_TESTS = ['harness/stack/docker*.test.ts', 'harness/docker/**/*.test
 
 export default defineConfig({
   test: {
+    // Tests never pull images: a missing one is reported as such, with no traffic to a registry.
+    env: { IDP_HARNESS_NO_PULL: '1' },
     reporters: ['default', './harness/runner/summary-line.ts'],
     projects: [
       {

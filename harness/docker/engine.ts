@@ -200,6 +200,7 @@ export async function upstreamImagesReachable(names?: string[]): Promise<{ ok: t
     const ref = encodeURIComponent(name);
     try {
       if ((await engineRequest('GET', `/images/${ref}/json`, { timeoutMs: 10_000 })).status === 200) continue;
+      if (process.env.IDP_HARNESS_NO_PULL === '1') return { ok: false, reason: `${name} is not present locally, and pulls are off (IDP_HARNESS_NO_PULL=1)` };
       const dist = await engineRequest('GET', `/distribution/${ref}/json`, { timeoutMs: 30_000 });
       if (dist.status !== 200) {
         const message = (JSON.parse(dist.body || '{}') as { message?: string }).message ?? dist.body.trim();

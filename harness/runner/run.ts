@@ -129,9 +129,14 @@ function buildReport(
     finishedAt: new Date().toISOString(),
     backend,
     ...(opts.shard ? { shard: opts.shard } : {}),
-    images: infos.flatMap((i) => i.images ?? []),
+    images: uniqueImages(infos.flatMap((i) => i.images ?? [])),
     cells,
   };
+}
+
+function uniqueImages(images: { name: string; digest?: string }[]): { name: string; digest?: string }[] {
+  const seen = new Map(images.map((i) => [`${i.name}@${i.digest ?? ''}`, i]));
+  return [...seen.values()];
 }
 
 function tails(logs: Record<string, string> | undefined, lines = 60): Record<string, string> {
