@@ -123,3 +123,22 @@ it('labels docker cells built from local images as the reference model and embed
   expect(md).toContain('_docker backend with locally built images: 1 of 2 cells ran the reference model of Immich');
   expect(md).toContain('(docker backend, locally built images)');
 });
+
+describe('the compatibility answer', () => {
+  it('states what a user of each combination sees: works, or fails with the observed answer when that is expected', () => {
+    const works = cell('embedded', 'v3.1.0', 'authentik', '2025.10.4', 'signing-key');
+    const jwe = cell('embedded', 'v3.1.0', 'authentik', '2025.10.4', 'encryption-key');
+    const md = toMarkdown(
+      report('embedded', [
+        ran(works, [scenario(works, 'auto-register', 'passed', [passCase('on', 201), passCase('off', 400)])]),
+        ran(jwe, [
+          scenario(jwe, 'jwe-rejected', 'passed', [
+            { ...passCase('jwe', 500), observed: { status: 500, message: 'Failed to finish oauth' } },
+          ]),
+        ]),
+      ]),
+    );
+    const [row] = compatibilityRows(md).slice(2);
+    expect(row!.slice(1).map((c) => /^\[(.*?)\]\(/.exec(c)?.[1])).toEqual(['✓ fails with 500 "Failed to finish oauth" (1)', '✓ works (1)']);
+  });
+});

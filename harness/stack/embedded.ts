@@ -13,7 +13,7 @@ export function embeddedProvenance(cell: Cell): CellProvenance {
   const idpName = cell.idp.product === 'oidc-provider' ? 'plain' : `${cell.idp.product} ${cell.idp.version}`;
   return {
     photos: `reference model of Immich ${cell.immich}`,
-    idp: `embedded oidc-provider, ${idpName} profile (${cell.idp.variant})`,
+    idp: `embedded oidc-provider, ${idpName} profile`,
   };
 }
 
