@@ -1,30 +1,9 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedIdp } from '../index.js';
-import { login, REDIRECT, relyingParty, startIdp, testCa, unique, type TestCa } from './helpers.js';
+import { login, REDIRECT, relyingParty, sharedProviders, unique } from './helpers.js';
 
-let t: TestCa;
-const started: EmbeddedIdp[] = [];
-beforeAll(() => {
-  t = testCa();
-});
-afterAll(async () => {
-  await Promise.all(started.map((i) => i.close()));
-  t.dispose();
-});
-
-// One provider per (version, settings), shared by the tests: each test makes its own users and clients.
-const instances = new Map<string, Promise<EmbeddedIdp>>();
-function authelia(version: string, settings = {}): Promise<EmbeddedIdp> {
-  const key = `${version} ${JSON.stringify(settings)}`;
-  let idp = instances.get(key);
-  if (!idp) {
-    idp = startIdp(t.ca, 'authelia', version, settings);
-    idp.then((i) => started.push(i), () => undefined);
-    instances.set(key, idp);
-  }
-  return idp;
-}
+const authelia = sharedProviders('authelia');
 
 /** error and error_description from the token endpoint's body, or its WWW-Authenticate challenge (Basic). */
 function oauthError(err: unknown): { error?: string; description?: string } {
@@ -43,7 +22,7 @@ describe('embedded Authelia profiles', () => {
     const idp = await authelia('4.39.0');
     expect(idp.issuer).toBe(`https://auth.harness.test:${idp.port}`);
     const client = await idp.control.createClient({ redirectUris: [REDIRECT] });
-    const config = await relyingParty(t.ca, client);
+    const config = await relyingParty(authelia.ca, client);
     expect(config.serverMetadata().issuer).toBe(idp.issuer);
     expect(config.serverMetadata().token_endpoint).toBe(`${idp.issuer}/api/oidc/token`);
   });
@@ -52,7 +31,7 @@ describe('embedded Authelia profiles', () => {
     const idp = await authelia('4.38.9');
     const client = await idp.control.createClient({ redirectUris: [REDIRECT] });
     const user = await idp.control.createUser({ username: unique('a38'), name: 'Ada L', givenName: 'Ada', email: 'ada@example.test' });
-    const { claims } = await login(t.ca, await relyingParty(t.ca, client), user);
+    const { claims } = await login(authelia.ca, await relyingParty(authelia.ca, client), user);
     expect(claims).toMatchObject({ name: 'Ada L', preferred_username: user.username, email: 'ada@example.test', email_verified: true });
     expect(claims).not.toHaveProperty('given_name');
     expect(claims['sub']).toBe(user.sub);
@@ -63,7 +42,7 @@ describe('embedded Authelia profiles', () => {
     const idp = await authelia('4.38.9');
     const client = await idp.control.createClient({ redirectUris: [REDIRECT] });
     const user = await idp.control.createUser({ username: unique('a38n'), name: 'No Mail' });
-    const { claims } = await login(t.ca, await relyingParty(t.ca, client), user);
+    const { claims } = await login(authelia.ca, await relyingParty(authelia.ca, client), user);
     expect(claims).toMatchObject({ email: '', email_verified: true });
   });
 
@@ -71,7 +50,7 @@ describe('embedded Authelia profiles', () => {
     const idp = await authelia('4.39.0');
     const client = await idp.control.createClient({ redirectUris: [REDIRECT] });
     const user = await idp.control.createUser({ username: unique('a39'), name: 'Bo B', givenName: 'Bo', email: 'bo@example.test' });
-    const { claims, userinfo } = await login(t.ca, await relyingParty(t.ca, client), user);
+    const { claims, userinfo } = await login(authelia.ca, await relyingParty(authelia.ca, client), user);
     expect(Object.keys(claims).filter((k) => !tokenClaims.includes(k))).toEqual([]);
     expect(await userinfo()).toMatchObject({ name: 'Bo B', given_name: 'Bo', preferred_username: user.username, email: 'bo@example.test', email_verified: true });
   });
@@ -80,7 +59,7 @@ describe('embedded Authelia profiles', () => {
     const idp = await authelia('4.39.20');
     const client = await idp.control.createClient({ redirectUris: [REDIRECT] });
     const user = await idp.control.createUser({ username: unique('a39n'), email: '' });
-    const info = await (await login(t.ca, await relyingParty(t.ca, client), user)).userinfo();
+    const info = await (await login(authelia.ca, await relyingParty(authelia.ca, client), user)).userinfo();
     expect(info).not.toHaveProperty('email');
     expect(info['email_verified']).toBe(true);
   });
@@ -89,7 +68,7 @@ describe('embedded Authelia profiles', () => {
     const idp = await authelia('4.39.0', { claimsInIdToken: true });
     const client = await idp.control.createClient({ redirectUris: [REDIRECT] });
     const user = await idp.control.createUser({ username: unique('a39p'), name: 'Cy C', email: 'cy@example.test' });
-    const { claims } = await login(t.ca, await relyingParty(t.ca, client), user);
+    const { claims } = await login(authelia.ca, await relyingParty(authelia.ca, client), user);
     expect(claims).toMatchObject({ name: 'Cy C', email: 'cy@example.test', email_verified: true });
   });
 
@@ -98,14 +77,14 @@ describe('embedded Authelia profiles', () => {
     expect(idp39.control.capabilities.customClaimsScope).toBe('immich');
     const client = await idp39.control.createClient({ redirectUris: [REDIRECT] });
     const user = await idp39.control.createUser({ username: unique('a39c'), claims: { immich_quota: 10 } });
-    const info = await (await login(t.ca, await relyingParty(t.ca, client), user, 'openid profile email immich')).userinfo();
+    const info = await (await login(authelia.ca, await relyingParty(authelia.ca, client), user, 'openid profile email immich')).userinfo();
     expect(info['immich_quota']).toBe(10);
 
     const idp38 = await authelia('4.38.9');
     expect(idp38.control.capabilities.customClaimsScope).toBeNull();
     const c38 = await idp38.control.createClient({ redirectUris: [REDIRECT] });
     const u38 = await idp38.control.createUser({ username: unique('a38c'), claims: { immich_quota: 10 } });
-    const r38 = await login(t.ca, await relyingParty(t.ca, c38), u38, 'openid profile email immich');
+    const r38 = await login(authelia.ca, await relyingParty(authelia.ca, c38), u38, 'openid profile email immich');
     expect(r38.claims).not.toHaveProperty('immich_quota');
     expect(await r38.userinfo()).not.toHaveProperty('immich_quota');
   });
@@ -118,10 +97,10 @@ describe('embedded Authelia profiles', () => {
     const post = await idp.control.createClient({ redirectUris: [REDIRECT], tokenEndpointAuthMethod: 'client_secret_post' });
 
     for (const [client, wrong] of [[basic, 'client_secret_post'], [post, 'client_secret_basic']] as const) {
-      const err = await login(t.ca, await relyingParty(t.ca, client, { method: wrong }), user).catch((e: unknown) => e);
+      const err = await login(authelia.ca, await relyingParty(authelia.ca, client, { method: wrong }), user).catch((e: unknown) => e);
       expect(oauthError(err).error).toBe('invalid_client');
       expect(oauthError(err).description).toContain(`method '${wrong}', however the OAuth 2.0 client registration does not allow this method`);
-      expect((await login(t.ca, await relyingParty(t.ca, client), user)).claims['sub']).toBe(user.sub);
+      expect((await login(authelia.ca, await relyingParty(authelia.ca, client), user)).claims['sub']).toBe(user.sub);
     }
     expect(idp.logs()).toContain(`refused client authentication for client ${basic.clientId}`);
   });
@@ -139,8 +118,8 @@ describe('embedded Authelia profiles', () => {
     const app = 'app.immich:///oauth-callback';
     const client = await idp.control.createClient({ redirectUris: [REDIRECT, app] });
     const user = await idp.control.createUser({ username: unique('app') });
-    const { claims } = await login(t.ca, await relyingParty(t.ca, client), user, 'openid', app);
+    const { claims } = await login(authelia.ca, await relyingParty(authelia.ca, client), user, 'openid', app);
     expect(claims['sub']).toBe(user.sub);
-    await expect(login(t.ca, await relyingParty(t.ca, client), user, 'openid', 'app.immich:/oauth-callback')).rejects.toThrow(/unexpected page \(400\)/);
+    await expect(login(authelia.ca, await relyingParty(authelia.ca, client), user, 'openid', 'app.immich:/oauth-callback')).rejects.toThrow(/unexpected page \(400\)/);
   });
 });

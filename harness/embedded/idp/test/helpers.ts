@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
+import { afterAll } from 'vitest';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createCa, type Ca } from '../../../ca/ca.js';
 import { caAgent, caFetch } from '../../../ca/dispatcher.js';
@@ -29,6 +30,35 @@ export function startIdp(ca: Ca, product: EmbeddedProduct, version: string, sett
 }
 
 let counter = 0;
+/**
+ * Providers of one product for a test file, one per (version, settings), shared by the file's tests (each test
+ * makes its own users and clients); the CA and every provider are closed after the file.
+ */
+export function sharedProviders(product: EmbeddedProduct) {
+  let t: TestCa | undefined;
+  const instances = new Map<string, Promise<EmbeddedIdp>>();
+  afterAll(async () => {
+    await Promise.allSettled([...instances.values()].map(async (i) => (await i).close()));
+    t?.dispose();
+  });
+  const testCaOnce = () => (t ??= testCa());
+  const start = (version: string, settings: IdpSettings = {}): Promise<EmbeddedIdp> => {
+    const key = `${version} ${JSON.stringify(settings)}`;
+    let idp = instances.get(key);
+    if (!idp) {
+      idp = startIdp(testCaOnce().ca, product, version, settings);
+      instances.set(key, idp);
+    }
+    return idp;
+  };
+  /** The run CA the providers' leaves come from. */
+  return Object.assign(start, {
+    get ca(): Ca {
+      return testCaOnce().ca;
+    },
+  });
+}
+
 export const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 export interface RpOptions {
