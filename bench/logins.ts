@@ -132,6 +132,10 @@ const dir = makeRunDir('idp-harness-bench-');
 try {
   const floor = await bareCodeFlow(dir);
   const { mobile, web } = await loginMedians(dir);
+  if (process.argv.includes('--logins-only')) {
+    for (const [name, xs] of [['floor', floor], ['mobile', mobile], ['web', web]] as const) console.log(name, fmt(median(xs)), xs.map((x) => x.toFixed(0)).join(' '));
+    process.exit(0);
+  }
   const t = performance.now();
   const run = spawnSync(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--out', join(dir, 'reports')], {
     cwd: ROOT,
