@@ -1,7 +1,7 @@
 // Login flows, the way a person (web) and the mobile app (mobile, mobile-override) do them.
 // Each returns what the photo server answered to the OAuth callback; none of them judges it.
 import { createHash, randomBytes } from 'node:crypto';
-import type { BrowserContext, Page, Request, Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { Credentials, IdpPageDriver } from '../drivers/types.js';
 import type { Flow } from '../model.js';
 import type { ImmichApi } from '../immich/api.js';
@@ -27,9 +27,10 @@ export interface LoginTarget {
   version: string;
   api: ImmichApi;
   driver: IdpPageDriver;
-  /** The browser context logins run in, reused across logins (a new context costs more than a page); its cookies are cleared first. */
+  browser: Browser;
+  /** The context web logins run in, reused across logins; its cookies are cleared before each. */
   context: BrowserContext;
-  /** A page web logins may reuse (mobile logins never do); without it each login opens and closes its own. */
+  /** A page web logins may reuse; without it each web login opens and closes its own. */
   webPage?: Page;
   /** Text of the OAuth button on the login page (buttonText in the OAuth settings). */
   buttonText?: string;
@@ -67,6 +68,9 @@ async function webSteps(
   // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
   const response = authorized.status() >= 300 ? authorized : await atIdp(page, target, user, callback);
   const result = await fromResponse('web', response);
+  // After a successful callback the web app moves on to the signed-in pages; wait for it, so the page is
+  // settled (a next login's navigation would otherwise be interrupted by this one).
+  if (result.status < 300) await page.waitForURL((url) => url.pathname !== '/auth/login');
   result.screenshot = async () => {
     // Let the page show its error or its signed-in user before the picture is taken.
     await page.locator('[role=alert]:visible, #signed-in-user').first().waitFor({ timeout: 2_000 }).catch(() => undefined);
@@ -92,12 +96,15 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
   if (authorize.status >= 300) return { flow, status: authorize.status, message: authorize.message, detail: 'authorize refused' };
   const authorizeUrl = String(authorize.body?.url ?? '');
 
-  const page = await freshPage(target.context);
+  // The app's browser is its own session, and a tab that went to a custom scheme is not reusable (Playwright
+  // stops seeing its navigations; Chromium may close tabs beside it): each mobile login gets a context of its own.
+  const context = await target.browser.newContext();
   try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
     return await mobileSteps(page, target, user, { flow, authorizeUrl, state, codeVerifier, override: opts.override });
   } finally {
-    // A page whose last navigation went to a custom scheme is not reused: Playwright stops seeing its navigations.
-    await page.close();
+    await context.close();
   }
 }
 

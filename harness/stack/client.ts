@@ -108,16 +108,14 @@ export class StackClient {
     this.context ??= this.browser.newContext();
     const context = await this.context;
     // Opening a page costs ~100 ms here: web logins share one (mobile logins cannot, see flows/login.ts).
-    // Chromium may close an idle tab of a context whose other tabs went to a custom scheme: open another then.
-    if (!this.webPage || (await this.webPage).isClosed()) {
-      this.webPage = context.newPage().then((p) => (p.setDefaultTimeout(15_000), p));
-    }
+    this.webPage ??= context.newPage().then((p) => (p.setDefaultTimeout(15_000), p));
     const target = {
       photosUrl: this.info.photos.url,
       idpOrigin: this.info.idp.origin,
       version: this.info.photos.version,
       api: this.api,
       driver: this.driver,
+      browser: this.browser,
       context,
       webPage: await this.webPage,
       buttonText: this.buttonText,
