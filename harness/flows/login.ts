@@ -1,7 +1,7 @@
 // Login flows, the way a person (web) and the mobile app (mobile, mobile-override) do them.
 // Each returns what the photo server answered to the OAuth callback; none of them judges it.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
+import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { Credentials, IdpPageDriver } from '../drivers/types.js';
 import type { Flow } from '../model.js';
 import type { ImmichApi } from '../immich/api.js';
@@ -27,8 +27,7 @@ export interface LoginTarget {
   version: string;
   api: ImmichApi;
   driver: IdpPageDriver;
-  browser: Browser;
-  /** The context web logins run in, reused across logins; its cookies are cleared before each. */
+  /** The context logins run in, reused across logins; its cookies are cleared before each. */
   context: BrowserContext;
   /** A page web logins may reuse; without it each web login opens and closes its own. */
   webPage?: Page;
@@ -96,15 +95,12 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
   if (authorize.status >= 300) return { flow, status: authorize.status, message: authorize.message, detail: 'authorize refused' };
   const authorizeUrl = String(authorize.body?.url ?? '');
 
-  // The app's browser is its own session, and a tab that went to a custom scheme is not reusable (Playwright
-  // stops seeing its navigations; Chromium may close tabs beside it): each mobile login gets a context of its own.
-  const context = await target.browser.newContext();
+  const page = await freshPage(target.context);
   try {
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
     return await mobileSteps(page, target, user, { flow, authorizeUrl, state, codeVerifier, override: opts.override });
   } finally {
-    await context.close();
+    // A tab that went to a custom scheme is not reused: Playwright stops seeing its navigations.
+    await page.close();
   }
 }
 

@@ -115,7 +115,6 @@ export class StackClient {
       version: this.info.photos.version,
       api: this.api,
       driver: this.driver,
-      browser: this.browser,
       context,
       webPage: await this.webPage,
       buttonText: this.buttonText,
