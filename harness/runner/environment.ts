@@ -63,7 +63,7 @@ export async function bringUp(
   const stacks: Stack[] = [];
   const infos: StackInfo[] = new Array(plans.length);
   // Real products take minutes and gigabytes to start: one stack at a time; the models start in seconds.
-  const concurrency = opts.concurrency ?? (backend === 'embedded' || plans.every((p) => p.cell.images === 'local') ? 4 : 1);
+  const concurrency = opts.concurrency ?? (backend === 'embedded' ? 8 : plans.every((p) => p.cell.images === 'local') ? 4 : 1);
   let next = 0;
   const worker = async () => {
     while (next < plans.length) {
