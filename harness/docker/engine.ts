@@ -30,6 +30,8 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndp
 export interface EngineResponse {
   status: number;
   body: string;
+  /** The body as bytes (for framed streams such as exec output). */
+  bytes: Buffer;
 }
 
 /** One Engine API call. `body` may be a string or a readable stream (image import). */
@@ -49,7 +51,10 @@ export function engineRequest(
     const req = request(options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: bytes.toString('utf8'), bytes });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);

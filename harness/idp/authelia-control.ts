@@ -3,8 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
-import { autheliaFeatures, IMMICH_SCOPE, renderAutheliaUsers, type AutheliaUser } from '../../containers/authelia.js';
+import { AUTHELIA_PATHS, autheliaFeatures, IMMICH_SCOPE, renderAutheliaUsers, type AutheliaUser } from '../../containers/authelia.js';
 import { caAgent } from '../ca/dispatcher.js';
+import { containerExec } from '../docker/exec.js';
+import { base32Encode } from '../drivers/totp.js';
 import { claimClient } from './client-pool.js';
 import type { IdpControl, NewIdpUser } from './control.js';
 
@@ -12,7 +14,7 @@ const RELOAD_TIMEOUT_MS = 15_000;
 const SYNC_USER = 'harness-sync';
 
 export function autheliaControl(
-  info: { usersFile: string; clientsFile: string; origin: string; version: string },
+  info: { usersFile: string; clientsFile: string; container: string; origin: string; version: string },
   caPem: string,
 ): IdpControl {
   const stateFile = `${info.usersFile}.state.json`;
@@ -41,6 +43,16 @@ export function autheliaControl(
     }
   }
 
+  /** Registers a TOTP secret for the user with Authelia's own CLI inside its container. */
+  async function giveTotp(username: string): Promise<string> {
+    const secret = base32Encode(randomBytes(20));
+    const r = await containerExec(info.container, [
+      'authelia', 'storage', 'user', 'totp', 'generate', username, '--secret', secret, '--config', AUTHELIA_PATHS.config,
+    ]);
+    if (r.exitCode !== 0) throw new Error(`authelia storage user totp generate ${username} failed (${r.exitCode}): ${r.output.trim()}`);
+    return secret;
+  }
+
   const toAuthelia = (user: NewIdpUser, password: string): AutheliaUser => {
     const quota = user.claims?.['immich_quota'];
     const role = user.claims?.['immich_role'];
@@ -60,7 +72,8 @@ export function autheliaControl(
       const password = user.password ?? randomBytes(18).toString('hex');
       await save([...load().filter((u) => u.username !== user.username), toAuthelia(user, password)]);
       // Authelia's subject is an opaque identifier it makes at the first login.
-      return { username: user.username, password, sub: '' };
+      if (!user.totp) return { username: user.username, password, sub: '' };
+      return { username: user.username, password, sub: '', totpSecret: await giveTotp(user.username) };
     },
     async updateUser(username, patch) {
       const users = load();

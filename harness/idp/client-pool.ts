@@ -6,6 +6,7 @@ import type { IdpClient, NewIdpClient } from './control.js';
 
 export interface PooledClient extends IdpClient {
   redirectUris: string[];
+  twoFactor?: boolean;
 }
 
 /** Claims the next unused client of the pool file; a claim is a directory made atomically beside it. */
@@ -16,12 +17,13 @@ export function claimClient(poolFile: string, wanted: NewIdpClient): IdpClient {
   for (const client of pool) {
     if (wanted.tokenEndpointAuthMethod && wanted.tokenEndpointAuthMethod !== client.tokenEndpointAuthMethod) continue;
     if (!wanted.redirectUris.every((uri) => client.redirectUris.includes(uri))) continue;
+    if (Boolean(wanted.twoFactor) !== Boolean(client.twoFactor)) continue;
     try {
       mkdirSync(join(claims, client.clientId));
     } catch {
       continue; // claimed by an earlier scenario
     }
-    const { redirectUris: _uris, ...claimed } = client;
+    const { redirectUris: _uris, twoFactor: _twoFactor, ...claimed } = client;
     return claimed;
   }
   throw new Error(

@@ -15,18 +15,24 @@ export interface NewIdpUser {
   preferredUsername?: string;
   /** Custom claims (immich_quota, immich_role...), sent when the client asks for capabilities.customClaimsScope. */
   claims?: Record<string, unknown>;
+  /** Give the user a TOTP second factor (Authelia: set through its CLI in the container). */
+  totp?: boolean;
 }
 
 export interface IdpUser {
   username: string;
   password: string;
   sub: string;
+  /** Base32 TOTP secret when the user was given a second factor. */
+  totpSecret?: string;
 }
 
 export interface NewIdpClient {
   redirectUris: string[];
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   consent?: 'implicit' | 'explicit';
+  /** The client's policy asks for a second factor (Authelia's authorization_policy: two_factor). */
+  twoFactor?: boolean;
 }
 
 export interface IdpClient {

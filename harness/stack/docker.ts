@@ -167,6 +167,7 @@ interface PhotosUp {
 
 /** Clients registered per real IdP at start; a cell's scenarios claim about seven. */
 const CLIENT_POOL_SIZE = 12;
+const TWO_FACTOR_CLIENTS = 2;
 
 function writePool(file: string, clients: PooledClient[]): void {
   writeFileSync(file, JSON.stringify(clients, null, 2), { mode: 0o600 });
@@ -260,13 +261,14 @@ async function startAuthelia(ctx: Context): Promise<IdpUp> {
   // Authelia reads clients at start only: register a pool that scenarios claim one by one (harness/idp/client-pool.ts).
   // Users are added later through the watched users file; Authelia wants one at start.
   const features = autheliaFeatures(cell.idp.version);
+  // The last clients of the pool ask for a second factor (TOTP), for scenarios that log in with one.
   const clients: AutheliaClient[] = Array.from({ length: CLIENT_POOL_SIZE }, (_, i) => ({
     clientId: `immich-${i + 1}`,
     clientSecret: alnum(40),
     redirectUris: redirectUris(ctx.photosUrl, cell.immich),
     tokenEndpointAuthMethod: cell.idp.settings.tokenEndpointAuthMethod,
     consentMode: 'implicit',
-    authorizationPolicy: 'one_factor',
+    authorizationPolicy: i >= CLIENT_POOL_SIZE - TWO_FACTOR_CLIENTS ? 'two_factor' : 'one_factor',
     claimsInIdToken: cell.idp.settings.claimsInIdToken,
     customClaims: features.customClaims,
   }));
@@ -293,9 +295,10 @@ async function startAuthelia(ctx: Context): Promise<IdpUp> {
         tokenEndpointAuthMethod: c.tokenEndpointAuthMethod ?? 'client_secret_basic',
         idTokenAlg: 'RS256',
         redirectUris: c.redirectUris,
+        twoFactor: c.authorizationPolicy === 'two_factor',
       })),
     );
-    return { origin, issuer: origin, driver: 'authelia', control: { kind: 'authelia', usersFile, clientsFile } };
+    return { origin, issuer: origin, driver: 'authelia', control: { kind: 'authelia', usersFile, clientsFile, container: `${ctx.key}-idp` } };
   });
 }
 

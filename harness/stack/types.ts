@@ -7,7 +7,7 @@ import type { Cell, CellProvenance } from '../model.js';
 export type IdpControlInfo =
   | { kind: 'http'; url: string; token: string } // the embedded provider's control API
   | { kind: 'authentik'; apiUrl: string; token: string; clientsFile: string }
-  | { kind: 'authelia'; usersFile: string; clientsFile: string };
+  | { kind: 'authelia'; usersFile: string; clientsFile: string; container: string };
 
 export interface StackInfo {
   cell: Cell;
