@@ -15,3 +15,13 @@ export function options<const T extends OptionsSpec>(args: string[], spec: T) {
     throw new UsageError((err as Error).message);
   }
 }
+
+/** The options that choose cells, the same for every command that takes them. */
+export const SELECTION_OPTIONS = {
+  backend: { type: 'string' },
+  matrix: { type: 'string' },
+  immich: { type: 'string' },
+  idp: { type: 'string' },
+  scenario: { type: 'string' },
+  cell: { type: 'string' },
+} as const;

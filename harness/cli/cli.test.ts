@@ -72,7 +72,7 @@ describe('idp-harness run', () => {
 describe('bad input', () => {
   it.each([
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['run', '--shard', '5/4'], /--shard "5\/4": use I\/N/],
+    [['run', '--shard', '5/4'], /--shard: bad shard "5\/4": write <index>\/<count>/],
     [['run', '--backend', 'podman'], /--backend "podman": use one of auto, embedded, docker/],
     [['run', '--backend', 'embedded', '--immich', 'v9.9.9'], /v9\.9\.9/],
     [['run', '--colour'], /Unknown option '--colour'/],

@@ -1,18 +1,13 @@
 // `idp-harness matrix`: the selected cells, as a list or as the JSON a GitHub Actions strategy.matrix takes.
 import { expandCells, githubMatrix, loadMatrix, scenariosFor, selectCells } from '../matrix/index.js';
-import { options, UsageError } from './args.js';
+import { options, SELECTION_OPTIONS, UsageError } from './args.js';
 import { parseBackend } from './run.js';
 
 export async function matrixCommand(args: string[]): Promise<number> {
   const { values } = options(args, {
+    ...SELECTION_OPTIONS,
     format: { type: 'string' },
-    backend: { type: 'string' },
     shards: { type: 'string' },
-    matrix: { type: 'string' },
-    immich: { type: 'string' },
-    idp: { type: 'string' },
-    scenario: { type: 'string' },
-    cell: { type: 'string' },
   });
   const backend = parseBackend(values.backend, false) as 'embedded' | 'docker';
   const matrix = loadMatrix(values.matrix);

@@ -1,15 +1,17 @@
 import { resolve } from 'node:path';
 import type { Backend } from '../model.js';
+import { parseShard } from '../matrix/shard.js';
 import { runMatrix } from '../runner/run.js';
-import { options, UsageError } from './args.js';
+import { options, SELECTION_OPTIONS, UsageError } from './args.js';
 
-export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+/** `--shard I/N` as a usage error (exit 2) when malformed; the parsing itself is the matrix module's. */
+export function shardOption(text: string | undefined): { index: number; count: number } | undefined {
   if (text === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard "${text}": use I/N with 1 ≤ I ≤ N, e.g. --shard 2/4`);
-  return { index, count };
+  try {
+    return parseShard(text);
+  } catch (err) {
+    throw new UsageError(`--shard: ${(err as Error).message}`);
+  }
 }
 
 export function parseBackend(text: string | undefined, allowAuto = true): Backend | 'auto' {
@@ -21,15 +23,10 @@ export function parseBackend(text: string | undefined, allowAuto = true): Backen
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = options(args, {
-    backend: { type: 'string' },
+    ...SELECTION_OPTIONS,
     out: { type: 'string' },
-    immich: { type: 'string' },
-    idp: { type: 'string' },
-    scenario: { type: 'string' },
-    cell: { type: 'string' },
     shard: { type: 'string' },
     baseline: { type: 'string' },
-    matrix: { type: 'string' },
     expectations: { type: 'string' },
     images: { type: 'string' },
   });
@@ -47,7 +44,7 @@ export async function runCommand(args: string[]): Promise<number> {
       scenario: values.scenario,
       cell: values.cell,
     },
-    shard: parseShard(values.shard),
+    shard: shardOption(values.shard),
     baseline: values.baseline,
     images: values.images as 'upstream' | 'local' | undefined,
   });
