@@ -132,10 +132,19 @@ const dir = makeRunDir('idp-harness-bench-');
 try {
   const floor = await bareCodeFlow(dir);
   const { mobile, web } = await loginMedians(dir);
-  if (process.argv.includes('--logins-only')) {
-    for (const [name, xs] of [['floor', floor], ['mobile', mobile], ['web', web]] as const) console.log(name, fmt(median(xs)), xs.map((x) => x.toFixed(0)).join(' '));
-    process.exit(0);
-  }
+  const rows = [
+    ['bare code flow (floor), median of 10', fmt(median(floor)), ''],
+    ['mobile-redirect login, median of 10', fmt(median(mobile)), `${(median(mobile) / median(floor)).toFixed(1)}× floor (target ≤ 3×)`],
+    ['browser login, median of 10', fmt(median(web)), 'target < 1500 ms'],
+  ];
+  if (!process.argv.includes('--logins-only')) rows.push(wholeRun(dir));
+  for (const [name, value, note] of rows) console.log(`${name!.padEnd(40)} ${value!.padStart(9)}  ${note}`);
+} finally {
+  removeDir(dir);
+}
+
+/** The main job as users run it, in a child process, timed from outside. */
+function wholeRun(dir: string): string[] {
   const t = performance.now();
   const run = spawnSync(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--out', join(dir, 'reports')], {
     cwd: ROOT,
@@ -143,13 +152,5 @@ try {
   });
   const wall = performance.now() - t;
   const lastLine = run.stdout.trim().split('\n').filter((l) => /passed/.test(l)).pop();
-  const rows = [
-    ['bare code flow (floor), median of 10', fmt(median(floor)), ''],
-    ['mobile-redirect login, median of 10', fmt(median(mobile)), `${(median(mobile) / median(floor)).toFixed(1)}× floor (target ≤ 3×)`],
-    ['browser login, median of 10', fmt(median(web)), 'target < 1500 ms'],
-    ['whole embedded run', fmt(wall), `target < 60000 ms; exit ${run.status}; ${lastLine ?? ''}`],
-  ];
-  for (const [name, value, note] of rows) console.log(`${name!.padEnd(40)} ${value!.padStart(9)}  ${note}`);
-} finally {
-  removeDir(dir);
+  return ['whole embedded run', fmt(wall), `target < 60000 ms; exit ${run.status}; ${lastLine ?? ''}`];
 }
