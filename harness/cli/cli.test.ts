@@ -69,6 +69,28 @@ describe('idp-harness run', () => {
   });
 });
 
+describe('Ctrl-C', () => {
+  it('stops a running job with status 130 and leaves no run directory behind', async () => {
+    const child = spawn(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--cell', CELL, '--out', join(work, 'int')], {
+      cwd: ROOT,
+      env: { ...process.env, IDP_HARNESS_TMP: work },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const ready = new Promise<void>((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (/scenario 1\/3/.test(out)) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await ready;
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    expect(runDirsLeft()).toEqual([]);
+  });
+});
+
 describe('bad input', () => {
   it.each([
     [['frobnicate'], /unknown command "frobnicate"/],

@@ -49,7 +49,14 @@ export async function bringUp(
   assertChromium();
   const cleanup = opts.cleanup ?? new Cleanup();
   const runDir = makeRunDir();
-  cleanup.add('run directory', () => removeDir(runDir));
+  // Also at exit: vitest ends the process shortly after a Ctrl-C, which can cut an async cleanup short
+  // (containers then go by the docker backend's exit-time sweep, in-process servers with the process).
+  const removeAtExit = () => removeDir(runDir);
+  process.once('exit', removeAtExit);
+  cleanup.add('run directory', () => {
+    process.off('exit', removeAtExit);
+    removeDir(runDir);
+  });
   const ca = createCa(join(runDir, 'ca'));
 
   if (backend === 'docker') {
