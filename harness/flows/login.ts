@@ -61,6 +61,7 @@ async function webSteps(
   const callback = page.waitForResponse(isCallbackResponse);
   callback.catch(() => undefined);
   const authorize = page.waitForResponse((r) => isPost(r, '/api/oauth/authorize'));
+  authorize.catch(() => undefined); // awaited below; a failed click must not leave it unhandled
   await page.goto(`${target.photosUrl}/auth/login`);
   if (!opts.autoLaunch) await page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).click();
   const authorized = await authorize;
