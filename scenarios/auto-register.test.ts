@@ -1,5 +1,5 @@
 // Given an IdP user the photo server has never seen,
-// when they log in through the web page or the mobile app,
+// when they log in through the web page or the mobile app (directly, or through the mobile redirect override),
 // then the photo server creates them from the IdP's claims if auto-register is on, and refuses them if it is off.
 import { scenario } from '../harness/scenario.js';
 import { userFactsOf } from './support.js';
@@ -7,9 +7,10 @@ import { userFactsOf } from './support.js';
 const FLOWS = ['web', 'mobile'] as const;
 
 scenario('auto-register', 'A new OAuth user is created from the IdP claims only when auto-register is on', async ({ stack, check }) => {
-  for (const flow of FLOWS) {
-    // given: auto-register on, a user with a full profile including the custom claims
-    await stack.useOAuth({ autoRegister: true });
+  for (const flow of [...FLOWS, 'mobile-override'] as const) {
+    // given: auto-register on (for the override flow, the IdP returns to /api/oauth/mobile-redirect, which
+    // sends the browser on to the app), a user with a full profile including the custom claims
+    await stack.useOAuth({ autoRegister: true, ...(flow === 'mobile-override' ? stack.mobileOverride() : {}) });
     const user = await stack.createUser({ claims: { immich_quota: 7, immich_role: 'admin' } });
     // when
     const result = await stack.login(flow, user);

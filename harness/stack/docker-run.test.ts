@@ -42,7 +42,7 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
 }
 
 describe('idp-harness run --backend docker', () => {
-  it('runs the web and mobile logins of auto-register through containers from the local image and leaves nothing behind', async (ctx) => {
+  it('runs the web, mobile and mobile-override logins of auto-register through containers from the local image and leaves nothing behind', async (ctx) => {
     if (!docker.ok) {
       if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
       ctx.skip();
@@ -58,7 +58,7 @@ describe('idp-harness run --backend docker', () => {
       expect(cell.cell.images).toBe('local');
       expect(cell.provenance.photos).toMatch(/reference model of Immich .*local image idp-harness-local:/);
       const flows = new Set(cell.results[0]!.cases.map((c) => c.flow));
-      expect(flows).toEqual(new Set(['web', 'mobile']));
+      expect(flows).toEqual(new Set(['web', 'mobile', 'mobile-override']));
       expect(cell.results[0]!.cases.every((c) => c.pass)).toBe(true);
     }
     expect(await anythingOfTheHarness()).toEqual({ containers: [], networks: [] });
