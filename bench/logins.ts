@@ -151,6 +151,9 @@ function wholeRun(dir: string): string[] {
     encoding: 'utf8',
   });
   const wall = performance.now() - t;
-  const lastLine = run.stdout.trim().split('\n').filter((l) => /passed/.test(l)).pop();
-  return ['whole embedded run', fmt(wall), `target < 60000 ms; exit ${run.status}; ${lastLine ?? ''}`];
+  const lines = run.stdout.trim().split('\n');
+  const summary = lines.filter((l) => /passed, \d+ failed/.test(l)).pop() ?? '';
+  // Cells that could not start say why (the run prints one line each).
+  const notRun = lines.filter((l) => /^\s+not run: /.test(l)).map((l) => `\n${' '.repeat(52)}${l.trim()}`);
+  return ['whole embedded run', fmt(wall), `target < 60000 ms; exit ${run.status}; ${summary}${notRun.join('')}`];
 }

@@ -153,12 +153,15 @@ function finish(report: RunReport, files: string[], problems: string[], opts: Ru
     ...problems.map((p) => `  problem: ${p}`),
     `reports: ${files.join(', ')}`,
   ];
-  let exitCode = count('failed') + count('error') > 0 || problems.length > 0 ? 1 : 0;
+  // A cell whose image cannot be had is "not run" by design; any other failure to start is a failure
+  // (a product that never became ready, a broken configuration).
+  const startFailures = notRunCells.filter((c) => !/^image \S+ unavailable \(/.test(c.reason ?? ''));
+  let exitCode = count('failed') + count('error') > 0 || problems.length > 0 || startFailures.length > 0 ? 1 : 0;
   if (opts.baseline) {
     // With a baseline only regressions fail the job: a known failure stays a known failure.
     const changes = regressions(readReportFile(opts.baseline), report);
     lines.push(changes.length ? `${changes.length} regression(s) against ${opts.baseline}` : `no regression against ${opts.baseline}`);
-    exitCode = changes.length > 0 || problems.length > 0 ? 1 : 0;
+    exitCode = changes.length > 0 || problems.length > 0 || startFailures.length > 0 ? 1 : 0;
   }
   const summary = lines.join('\n');
   out.write(`${summary}\n`);
