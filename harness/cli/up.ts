@@ -9,6 +9,7 @@ import { Cleanup, cleanupOnSignals } from '../run-dir.js';
 import { bringUp } from '../runner/environment.js';
 import { chooseBackend } from '../runner/backend.js';
 import { withLocalImages } from '../runner/local-images.js';
+import { StackClient } from '../stack/client.js';
 import { options, UsageError } from './args.js';
 import { parseBackend } from './run.js';
 
@@ -32,6 +33,14 @@ export async function upCommand(args: string[]): Promise<number> {
   }
   const admin = join(env.runDir, 'photos-admin.txt');
   writeFileSync(admin, `email: ${info.photos.admin.email}\npassword: ${info.photos.admin.password}\n`, { mode: 0o600 });
+  // Ready to log in by hand: OAuth configured on the photo server for a new client, and an IdP user.
+  const client = new StackClient(info);
+  await client.useOAuth({ autoRegister: true });
+  const user = await client.createUser({ username: 'demo', name: 'Demo User', claims: { immich_quota: 10, immich_role: 'user' } });
+  const demo = join(env.runDir, 'idp-user.txt');
+  writeFileSync(demo, `username: ${user.username}\npassword: ${user.password}\n${user.totpSecret ? `totp secret: ${user.totpSecret}\n` : ''}`, {
+    mode: 0o600,
+  });
   const dumpLogs = () => {
     for (const [name, text] of Object.entries(stack.logs())) writeFileSync(join(env.runDir, `${name}.log`), text);
   };
@@ -40,7 +49,8 @@ export async function upCommand(args: string[]): Promise<number> {
   process.stdout.write(
     [
       `cell:        ${cell.id} (${info.provenance.photos} × ${info.provenance.idp})`,
-      `photos:      ${info.photos.url}  (admin credentials in ${admin})`,
+      `photos:      ${info.photos.url}/auth/login  (OAuth on, auto-register on; admin credentials in ${admin})`,
+      `idp user:    credentials in ${demo}`,
       `idp:         ${info.idp.origin}`,
       `CA:          ${env.ca.certPath}`,
       `logs:        ${env.runDir}/*.log (refreshed every 2 s)`,

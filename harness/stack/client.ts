@@ -35,7 +35,8 @@ export class StackClient {
 
   constructor(
     readonly info: StackInfo,
-    private readonly browser: Browser,
+    /** Needed by `login` only: a stack set up for logging in by hand has none. */
+    private readonly browser?: Browser,
   ) {
     this.api = new ImmichApi(info.photos.url, info.photos.version, caAgent(info.caPem));
     this.idp = controlFor(info.idp, info.caPem);
@@ -105,6 +106,7 @@ export class StackClient {
   }
 
   async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {
+    if (!this.browser) throw new Error('login: this stack client was made without a browser');
     this.context ??= this.browser.newContext();
     const context = await this.context;
     // Opening a page costs ~100 ms here: web logins share one (mobile logins cannot, see flows/login.ts).

@@ -22,7 +22,7 @@ export function loginPage(o: { product: string; action: string; clientId: string
   return layout(
     'Sign in',
     o.product,
-    `<h1>Sign in</h1><p class="sub">to continue to <b>${escapeHtml(o.clientId)}</b> (${escapeHtml(o.product)})</p>${error}
+    `<h1>Sign in</h1><p class="sub">to continue to <b>${escapeHtml(o.clientId)}</b> (embedded provider, ${escapeHtml(o.product)} profile: a model, not the product)</p>${error}
 <form method="post" action="${escapeHtml(o.action)}" autocomplete="off">
 <label for="username">Username</label><input id="username" name="username" required value="${escapeHtml(o.username ?? '')}" autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" required>
