@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../browser/launch.js';
 import type { RunReport } from '../model.js';
 import { ROOT } from '../runner/run.js';
 
@@ -65,6 +66,44 @@ describe('idp-harness run', () => {
     expect(wrong[0]!.observed).toEqual({ status: 400, message: 'OAuth profile does not have an email address' });
     expect(wrong[0]!.expected.status).toBe(201);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('OAuth profile does not have an email address');
+    expect(runDirsLeft()).toEqual([]);
+  });
+});
+
+describe('idp-harness up', () => {
+  it('keeps one cell running with OAuth configured and an IdP user, for a login by hand, until Ctrl-C removes it', async () => {
+    const child = spawn(process.execPath, ['bin/idp-harness.mjs', 'up', '--backend', 'embedded', '--cell', CELL], {
+      cwd: ROOT,
+      env: { ...process.env, IDP_HARNESS_TMP: work },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (/running; press Ctrl-C/.test(out)) resolve();
+      });
+    });
+    const loginUrl = /photos:\s+(\S+)/.exec(out)![1]!;
+    const creds = readFileSync(/credentials in (\S+idp-user\.txt)/.exec(out)![1]!, 'utf8');
+    const [, username, password] = /username: (\S+)\npassword: (\S+)/.exec(creds)!;
+    const spkiHashes = /spki-list=([^'\s]+)/.exec(out)![1]!.split(',');
+    const browser = await launchBrowser({ spkiHashes });
+    try {
+      const page = await browser.newPage();
+      await page.goto(loginUrl);
+      await page.getByRole('button', { name: 'Login with OAuth' }).click();
+      await page.locator('#username').fill(username!);
+      await page.locator('#password').fill(password!);
+      await page.locator('#sign-in').click();
+      await page.waitForURL((u) => u.pathname === '/photos');
+      expect(await page.locator('#signed-in-user').textContent()).toBe('demo@example.test');
+    } finally {
+      await browser.close();
+    }
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
     expect(runDirsLeft()).toEqual([]);
   });
 });
