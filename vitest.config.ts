@@ -14,7 +14,8 @@ export default defineConfig({
           name: 'unit',
           include: ['harness/**/*.test.ts', 'containers/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...DOCKER_TESTS],
-          testTimeout: 60_000,
+          // A ceiling against hangs, not a speed target: some tests run the whole CLI on two busy cores.
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           sequence: { groupOrder: 0 },
         },
