@@ -4,8 +4,7 @@
 // never from the scenario code; `check` compares and records a verdict the reporter turns into reports.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from './browser/launch.js';
+import { chromium, type Browser } from 'playwright-core';
 import { describe, inject, test } from 'vitest';
 import type { LoginResult } from './flows/login.js';
 import { expectedOutcome, loadExpectations } from './matrix/expectations.js';
@@ -14,8 +13,8 @@ import { StackClient } from './stack/client.js';
 import type { StackInfo } from './stack/types.js';
 
 export interface RunInfo {
-  /** The browser is launched in the worker (so Playwright's driver does not share a core with the servers). */
-  spkiHashes: string[];
+  /** The run's browser (owned by the process that owns the stacks). */
+  browserWsEndpoint: string;
   artifactsDir: string;
   expectationsFile?: string;
 }
@@ -46,17 +45,17 @@ let browser: Promise<Browser> | undefined;
 const clients = new Map<string, Promise<StackClient>>();
 
 /** One client per cell in this worker: the cell's browser context and web page live across scenario files. */
-function clientFor(info: StackInfo, spkiHashes: string[]): Promise<StackClient> {
+function clientFor(info: StackInfo, endpoint: string): Promise<StackClient> {
   let client = clients.get(info.cell.id);
   if (!client) {
-    client = sharedBrowser(spkiHashes).then((b) => new StackClient(info, b));
+    client = sharedBrowser(endpoint).then((b) => new StackClient(info, b));
     clients.set(info.cell.id, client);
   }
   return client;
 }
-/** One browser per worker process, shared by its scenario files; Playwright closes it when the worker exits. */
-function sharedBrowser(spkiHashes: string[]): Promise<Browser> {
-  browser ??= launchBrowser({ spkiHashes });
+/** One connection per worker process to the run's browser, shared by its scenario files. */
+function sharedBrowser(endpoint: string): Promise<Browser> {
+  browser ??= chromium.connect(endpoint);
   return browser;
 }
 
@@ -79,7 +78,7 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
           task.meta.idpHarness = { ...meta, skipped: info.notRun };
           skip(`not run: ${info.notRun}`);
         }
-        const stack = await clientFor(info, run.spkiHashes);
+        const stack = await clientFor(info, run.browserWsEndpoint);
         const ctx: ScenarioContext = {
           cell: info.cell,
           stack,

@@ -24,7 +24,8 @@ export async function upCommand(args: string[]): Promise<number> {
 
   const cleanup = new Cleanup();
   cleanupOnSignals(cleanup, () => process.stdout.write('\nstopping and removing the stack…\n'));
-  const env = await bringUp(backend, [{ cell, scenarios: scenariosFor(cell, matrix) }], { cleanup });
+  // No browser of our own: the contributor brings theirs (the command line is printed below).
+  const env = await bringUp(backend, [{ cell, scenarios: scenariosFor(cell, matrix) }], { cleanup, browser: false });
   const [info] = env.infos;
   const stack = env.stacks[0];
   if (!info || info.notRun || !stack) {

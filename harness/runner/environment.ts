@@ -2,7 +2,8 @@
 // Used by the CLI (`idp-harness run`) and by vitest's global setup (plain `vitest run scenarios/...`).
 import { basename, join } from 'node:path';
 import { createCa, type Ca } from '../ca/ca.js';
-import { assertChromium } from '../browser/launch.js';
+import { chromium } from 'playwright-core';
+import { assertChromium, chromiumArgs, CHROMIUM_PATH } from '../browser/launch.js';
 import type { Backend, Cell } from '../model.js';
 import { Cleanup, makeRunDir, removeDir } from '../run-dir.js';
 import { startEmbeddedStack, embeddedProvenance } from '../stack/embedded.js';
@@ -16,8 +17,8 @@ export interface CellPlan {
 export interface Environment {
   runDir: string;
   ca: Ca;
-  /** What the browser must trust (the run CA and its leaf key), for the scenario workers that launch it. */
-  spkiHashes: string[];
+  /** The run's browser, which scenario workers connect to; this process owns it and closes it. Empty with `browser: false`. */
+  browserWsEndpoint: string;
   stacks: Stack[];
   infos: StackInfo[];
   cleanup: Cleanup;
@@ -44,7 +45,7 @@ const starters: Record<Backend, () => Promise<StackStarter>> = {
 export async function bringUp(
   backend: Backend,
   plans: CellPlan[],
-  opts: { cleanup?: Cleanup; events?: EnvironmentEvents; concurrency?: number } = {},
+  opts: { cleanup?: Cleanup; events?: EnvironmentEvents; concurrency?: number; browser?: boolean } = {},
 ): Promise<Environment> {
   assertChromium();
   const cleanup = opts.cleanup ?? new Cleanup();
@@ -58,6 +59,11 @@ export async function bringUp(
     removeDir(runDir);
   });
   const ca = createCa(join(runDir, 'ca'));
+  // The browser belongs to this process, not to a scenario worker: a worker holding a browser open does not
+  // exit when vitest ends, and would outlive the run with its Chromium.
+  const browser =
+    opts.browser === false ? undefined : await chromium.launchServer({ executablePath: CHROMIUM_PATH, args: chromiumArgs({ spkiHashes: ca.spkiHashes() }) });
+  if (browser) cleanup.add('browser', () => browser.close());
 
   if (backend === 'docker') {
     // Whatever a stack leaves behind (an interrupted start included) carries the run's label.
@@ -91,7 +97,7 @@ export async function bringUp(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, plans.length) }, worker));
-  return { runDir, ca, spkiHashes: ca.spkiHashes(), stacks, infos, cleanup };
+  return { runDir, ca, browserWsEndpoint: browser?.wsEndpoint() ?? '', stacks, infos, cleanup };
 }
 
 function notRunInfo(cell: Cell, scenarios: string[], ca: Ca, reason: string, provenance: StackInfo['provenance']): StackInfo {

@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
   );
   const stopSignals = cleanupOnSignals(env.cleanup);
   project.provide('stacks', env.infos);
-  project.provide('run', { spkiHashes: env.spkiHashes, artifactsDir: resolve('reports', 'vitest') });
+  project.provide('run', { browserWsEndpoint: env.browserWsEndpoint, artifactsDir: resolve('reports', 'vitest') });
   return async () => {
     stopSignals();
     await env.cleanup.run();

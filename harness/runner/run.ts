@@ -83,7 +83,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
         reporters: [collector],
         provide: {
           stacks: env.infos,
-          run: { spkiHashes: env.spkiHashes, artifactsDir: resolve(opts.outDir), expectationsFile: opts.expectationsFile },
+          run: { browserWsEndpoint: env.browserWsEndpoint, artifactsDir: resolve(opts.outDir), expectationsFile: opts.expectationsFile },
         },
       },
       {},
