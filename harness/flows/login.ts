@@ -5,7 +5,7 @@ import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { Credentials, IdpPageDriver } from '../drivers/types.js';
 import type { Flow } from '../model.js';
 import type { ImmichApi } from '../immich/api.js';
-import { mobileRedirectUriFor } from './mobile-uri.js';
+import { MOBILE_REDIRECT_PATH, mobileRedirectUriFor } from './mobile-uri.js';
 
 export interface LoginResult {
   flow: Flow;
@@ -115,7 +115,7 @@ async function mobileSteps(
   const appRequest = page.waitForRequest((r: Request) => r.url().startsWith('app.immich:'));
   appRequest.catch(() => undefined);
   const overrideResponse = opts.override
-    ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}/api/oauth/mobile-redirect`))
+    ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}${MOBILE_REDIRECT_PATH}`))
     : undefined;
   overrideResponse?.catch(() => undefined);
   await page.goto(authorizeUrl).catch(ignoreAbort);

@@ -6,7 +6,7 @@ import { caAgent } from '../ca/dispatcher.js';
 import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
 import { mobileLogin, webLogin, type LoginResult } from '../flows/login.js';
-import { mobileRedirectUriFor } from '../flows/mobile-uri.js';
+import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
 import { controlFor } from '../idp/connect.js';
 import type { IdpClient, IdpControl, IdpUser, NewIdpClient, NewIdpUser } from '../idp/control.js';
 import { ImmichApi } from '../immich/api.js';
@@ -65,19 +65,13 @@ export class StackClient {
     return { ...(await this.idp.createUser(profile)), profile };
   }
 
-  /** The redirect URIs a client registered for Immich needs (web, linking, the app, the override). */
-  redirectUris(): string[] {
-    const url = this.info.photos.url;
-    return [`${url}/auth/login`, `${url}/user-settings`, mobileRedirectUriFor(this.info.photos.version), `${url}/api/oauth/mobile-redirect`];
-  }
-
   /**
    * Registers a new OAuth client at the IdP and configures the photo server for it, the way the IdP's
    * integration guide does: registered auth method, and the custom-claims scope when the IdP has one.
    */
   async useOAuth(settings: Record<string, unknown> = {}, client: Partial<NewIdpClient> = {}): Promise<IdpClient> {
     const registered = await this.idp.createClient({
-      redirectUris: this.redirectUris(),
+      redirectUris: immichRedirectUris(this.info.photos.url, this.info.photos.version),
       tokenEndpointAuthMethod: this.info.cell.idp.settings.tokenEndpointAuthMethod,
       ...client,
     });
@@ -102,7 +96,7 @@ export class StackClient {
 
   /** Turns the mobile redirect override on, pointing at the photo server's own /api/oauth/mobile-redirect. */
   mobileOverride(): Record<string, unknown> {
-    return { mobileOverrideEnabled: true, mobileRedirectUri: `${this.info.photos.url}/api/oauth/mobile-redirect` };
+    return { mobileOverrideEnabled: true, mobileRedirectUri: `${this.info.photos.url}${MOBILE_REDIRECT_PATH}` };
   }
 
   async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {

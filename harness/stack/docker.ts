@@ -24,7 +24,7 @@ import { ContainerLog } from '../docker/logs.js';
 import { freeLoopbackPort, isPortTaken } from '../docker/ports.js';
 import { abortableWait } from '../docker/wait.js';
 import { startTlsFront } from '../docker/tls-front.js';
-import { mobileRedirectUriFor } from '../flows/mobile-uri.js';
+import { immichRedirectUris } from '../flows/mobile-uri.js';
 import type { PooledClient } from '../idp/client-pool.js';
 import { ImmichApi } from '../immich/api.js';
 import type { Cell, CellProvenance } from '../model.js';
@@ -175,11 +175,6 @@ function writePool(file: string, clients: PooledClient[]): void {
 
 const alnum = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
 
-/** The redirect URIs the stack's own client accepts (scenarios register their own clients). */
-function redirectUris(photosUrl: string, immichVersion: string): string[] {
-  return [`${photosUrl}/auth/login`, `${photosUrl}/user-settings`, `${photosUrl}/api/oauth/mobile-redirect`, mobileRedirectUriFor(immichVersion)];
-}
-
 /** Network, labels, name and log capture, common to every container of the stack. */
 function attach<C extends GenericContainer>(ctx: Context, c: C, name: string, log: ContainerLog, aliases: string[] = []): C {
   ctx.logs.set(name, log);
@@ -265,7 +260,7 @@ async function startAuthelia(ctx: Context): Promise<IdpUp> {
   const clients: AutheliaClient[] = Array.from({ length: CLIENT_POOL_SIZE }, (_, i) => ({
     clientId: `immich-${i + 1}`,
     clientSecret: alnum(40),
-    redirectUris: redirectUris(ctx.photosUrl, cell.immich),
+    redirectUris: immichRedirectUris(ctx.photosUrl, cell.immich),
     tokenEndpointAuthMethod: cell.idp.settings.tokenEndpointAuthMethod,
     consentMode: 'implicit',
     authorizationPolicy: i >= CLIENT_POOL_SIZE - TWO_FACTOR_CLIENTS ? 'two_factor' : 'one_factor',
@@ -327,7 +322,7 @@ async function startAuthentik(ctx: Context): Promise<IdpUp> {
     slug: `immich-${i + 1}`,
     clientId: alnum(24),
     clientSecret: alnum(48),
-    redirectUris: redirectUris(ctx.photosUrl, cell.immich),
+    redirectUris: immichRedirectUris(ctx.photosUrl, cell.immich),
     signingKey: s.signingKey,
     encryptionKey: s.encryptionKey,
   }));
