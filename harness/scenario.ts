@@ -71,7 +71,8 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
     for (const info of cells) {
       test(info.cell.id, async ({ task, skip }) => {
         const cases: CaseVerdict[] = [];
-        const meta = { cellId: info.cell.id, scenario: id, title, cases, reason: undefined as string | undefined };
+        const screenshots: string[] = [];
+        const meta = { cellId: info.cell.id, scenario: id, title, cases, reason: undefined as string | undefined, artifacts: { screenshots } };
         task.meta.idpHarness = meta;
         if (info.notRun) {
           meta.reason = info.notRun;
@@ -92,6 +93,7 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
               const png = await observed.screenshot().catch(() => undefined);
               if (png) {
                 const saved = saveScreenshot(run.artifactsDir, info.cell.id, id, caseId, observed.flow, png);
+                screenshots.push(saved);
                 verdict.detail = [verdict.detail, `screenshot: ${saved}`].filter(Boolean).join('; ');
               }
             }

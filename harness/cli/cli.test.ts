@@ -1,7 +1,7 @@
 // The command line as users meet it: the main job end to end on the embedded backend, and one clear
 // error with a non-zero exit for each kind of bad input.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,9 @@ describe('idp-harness run', () => {
     expect(wrong.map((c) => c.case)).toEqual(['omitted', 'omitted']);
     expect(wrong[0]!.observed).toEqual({ status: 400, message: 'OAuth profile does not have an email address' });
     expect(wrong[0]!.expected.status).toBe(201);
+    // The web case's page, as the user saw it, is kept with the report.
+    expect(result.artifacts?.screenshots).toEqual([expect.stringMatching(/email-required-omitted-web\.png$/)]);
+    expect(existsSync(join(out, result.artifacts!.screenshots![0]!))).toBe(true);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('OAuth profile does not have an email address');
     expect(runDirsLeft()).toEqual([]);
   });

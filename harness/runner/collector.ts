@@ -34,7 +34,7 @@ export class ResultCollector implements Reporter {
       durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
       ...(meta.skipped ? { reason: meta.skipped } : status === 'error' ? { reason: errors.join('\n') || 'scenario failed' } : {}),
     };
-    const screenshots = meta.cases.flatMap((c) => /screenshot: (\S+)/.exec(c.detail ?? '')?.[1] ?? []);
+    const screenshots = meta.artifacts?.screenshots ?? [];
     if (screenshots.length) result.artifacts = { screenshots };
     this.results.push(result);
     this.events.scenarioDone?.(result);
