@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core, trusting the run's CA and mapping the test names to loopback.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserServer, type LaunchOptions } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.IDP_HARNESS_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -44,4 +44,10 @@ export function assertChromium(): void {
 export async function launchBrowser(trust: BrowserTrust, opts: LaunchOptions = {}): Promise<Browser> {
   assertChromium();
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs(trust), ...opts });
+}
+
+/** The same browser as a server other processes connect to (`chromium.connect(wsEndpoint)`). */
+export async function launchBrowserServer(trust: BrowserTrust): Promise<BrowserServer> {
+  assertChromium();
+  return chromium.launchServer({ executablePath: CHROMIUM_PATH, args: chromiumArgs(trust) });
 }

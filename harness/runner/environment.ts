@@ -2,8 +2,7 @@
 // Used by the CLI (`idp-harness run`) and by vitest's global setup (plain `vitest run scenarios/...`).
 import { basename, join } from 'node:path';
 import { createCa, type Ca } from '../ca/ca.js';
-import { chromium } from 'playwright-core';
-import { assertChromium, chromiumArgs, CHROMIUM_PATH } from '../browser/launch.js';
+import { launchBrowserServer } from '../browser/launch.js';
 import type { Backend, Cell } from '../model.js';
 import { Cleanup, makeRunDir, removeDir } from '../run-dir.js';
 import { startEmbeddedStack, embeddedProvenance } from '../stack/embedded.js';
@@ -47,7 +46,6 @@ export async function bringUp(
   plans: CellPlan[],
   opts: { cleanup?: Cleanup; events?: EnvironmentEvents; concurrency?: number; browser?: boolean } = {},
 ): Promise<Environment> {
-  assertChromium();
   const cleanup = opts.cleanup ?? new Cleanup();
   const runDir = makeRunDir();
   // Also at exit: vitest ends the process shortly after a Ctrl-C, which can cut an async cleanup short
@@ -62,7 +60,7 @@ export async function bringUp(
   // The browser belongs to this process, not to a scenario worker: a worker holding a browser open does not
   // exit when vitest ends, and would outlive the run with its Chromium.
   const browser =
-    opts.browser === false ? undefined : await chromium.launchServer({ executablePath: CHROMIUM_PATH, args: chromiumArgs({ spkiHashes: ca.spkiHashes() }) });
+    opts.browser === false ? undefined : await launchBrowserServer({ spkiHashes: ca.spkiHashes() });
   if (browser) cleanup.add('browser', () => browser.close());
 
   if (backend === 'docker') {
