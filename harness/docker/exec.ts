@@ -1,10 +1,11 @@
 // Runs a command inside a running container through the Engine API (docker exec), e.g. Authelia's CLI to
-// give a user a TOTP secret. Output is demultiplexed from the engine's stream framing.
+// give a user a TOTP secret. Its stdout and stderr are taken apart from the engine's stream framing.
 import { engineRequest } from './engine.js';
 
 export interface ExecResult {
   exitCode: number;
-  output: string;
+  stdout: string;
+  stderr: string;
 }
 
 export async function containerExec(container: string, cmd: string[], timeoutMs = 30_000): Promise<ExecResult> {
@@ -23,17 +24,19 @@ export async function containerExec(container: string, cmd: string[], timeoutMs 
   if (started.status !== 200) throw new Error(`docker exec in ${container} did not start (${started.status}): ${started.body.trim()}`);
   const inspected = await engineRequest('GET', `/exec/${Id}/json`, { timeoutMs });
   const { ExitCode } = JSON.parse(inspected.body) as { ExitCode: number | null };
-  return { exitCode: ExitCode ?? -1, output: demux(started.bytes) };
+  return { exitCode: ExitCode ?? -1, ...demux(started.bytes) };
 }
 
-/** The engine frames non-TTY output: 8-byte headers (stream, 0, 0, 0, size u32 BE) before each chunk. */
-function demux(buf: Buffer): string {
-  if (buf.length < 8 || buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) return buf.toString('utf8');
-  const parts: Buffer[] = [];
+/**
+ * The engine frames non-TTY output: 8-byte headers (stream 1 = stdout, 2 = stderr; 0, 0, 0; size u32 BE) before
+ * each chunk. The two streams are kept apart: how their chunks interleave depends on timing.
+ */
+function demux(buf: Buffer): { stdout: string; stderr: string } {
+  const parts: Record<number, Buffer[]> = { 1: [], 2: [] };
   for (let at = 0; at + 8 <= buf.length; ) {
     const size = buf.readUInt32BE(at + 4);
-    parts.push(buf.subarray(at + 8, at + 8 + size));
+    (parts[buf[at]!] ??= []).push(buf.subarray(at + 8, at + 8 + size));
     at += 8 + size;
   }
-  return Buffer.concat(parts).toString('utf8');
+  return { stdout: Buffer.concat(parts[1]!).toString('utf8'), stderr: Buffer.concat(parts[2]!).toString('utf8') };
 }

@@ -49,7 +49,7 @@ export function autheliaControl(
     const r = await containerExec(info.container, [
       'authelia', 'storage', 'user', 'totp', 'generate', username, '--secret', secret, '--config', AUTHELIA_PATHS.config,
     ]);
-    if (r.exitCode !== 0) throw new Error(`authelia storage user totp generate ${username} failed (${r.exitCode}): ${r.output.trim()}`);
+    if (r.exitCode !== 0) throw new Error(`authelia storage user totp generate ${username} failed (${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
     return secret;
   }
 
