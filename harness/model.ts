@@ -60,8 +60,20 @@ export interface CaseVerdict {
   pass: boolean;
   /** Extra evidence (library error text from logs, redirect URL...) */
   detail?: string;
+  /** Harness faults after which the login was started again from a clean browser state. */
+  retries?: string[];
 }
 
+/** Why the harness could not judge: a step past its deadline, a network change, a stack that stopped answering. */
+export interface HarnessFaultInfo {
+  kind: 'timeout' | 'network-change' | 'stack-unreachable' | 'browser' | 'harness';
+  step: string;
+  waitedMs: number;
+  cause: string;
+  retries?: string[];
+}
+
+/** "error" is a harness fault: a scenario the harness could not judge (reports call it that). */
 export type ScenarioStatus = 'passed' | 'failed' | 'not-run' | 'error';
 
 export interface ScenarioResult {
@@ -71,6 +83,8 @@ export interface ScenarioResult {
   status: ScenarioStatus;
   /** For not-run / error: why (e.g. "image ghcr.io/...:v1 unavailable (pull refused)"). */
   reason?: string;
+  /** status "error": the harness could not judge the rest of the scenario; never the photo server's answer. */
+  fault?: HarnessFaultInfo;
   cases: CaseVerdict[];
   durationMs: number;
   artifacts?: {

@@ -6,9 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { describe, inject, test } from 'vitest';
+import { HarnessFault } from './flows/faults.js';
 import type { LoginResult } from './flows/login.js';
 import { expectedOutcome, loadExpectations } from './matrix/expectations.js';
-import type { CaseVerdict, Cell, Flow, Outcome, ScenarioResult } from './model.js';
+import { loadMatrix } from './matrix/matrix.js';
+import type { CaseVerdict, Cell, Flow, HarnessFaultInfo, Outcome, ScenarioResult } from './model.js';
 import { StackClient } from './stack/client.js';
 import type { StackInfo } from './stack/types.js';
 
@@ -17,6 +19,7 @@ export interface RunInfo {
   browserWsEndpoint: string;
   artifactsDir: string;
   expectationsFile?: string;
+  matrixFile?: string;
 }
 
 declare module 'vitest' {
@@ -62,7 +65,7 @@ function sharedBrowser(endpoint: string): Promise<Browser> {
 export function scenario(id: string, title: string, body: (ctx: ScenarioContext) => Promise<void>): void {
   const stacks = inject('stacks');
   const run = inject('run');
-  const expectations = loadExpectations(run.expectationsFile);
+  const expectations = loadExpectations(run.expectationsFile, loadMatrix(run.matrixFile));
   const cells = stacks.filter((s) => s.scenarios.includes(id));
 
   // Cells are independent stacks, so they run concurrently; the cases of one cell run in order.
@@ -72,7 +75,15 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
       test(info.cell.id, async ({ task, skip }) => {
         const cases: CaseVerdict[] = [];
         const screenshots: string[] = [];
-        const meta = { cellId: info.cell.id, scenario: id, title, cases, reason: undefined as string | undefined, artifacts: { screenshots } };
+        const meta = {
+          cellId: info.cell.id,
+          scenario: id,
+          title,
+          cases,
+          reason: undefined as string | undefined,
+          fault: undefined as HarnessFaultInfo | undefined,
+          artifacts: { screenshots },
+        };
         task.meta.idpHarness = meta;
         if (info.notRun) {
           meta.reason = info.notRun;
@@ -89,6 +100,7 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
             if ('skip' in resolved) return undefined;
             const expected = resolveFacts(resolved.outcome, values);
             const verdict = compare(caseId, expected, observed, resolved.because);
+            if ('retries' in observed && observed.retries?.length) verdict.retries = observed.retries;
             if (!verdict.pass && 'screenshot' in observed && observed.screenshot) {
               const png = await observed.screenshot().catch(() => undefined);
               if (png) {
@@ -101,7 +113,18 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
             return expected;
           },
         };
-        await body(ctx);
+        try {
+          await body(ctx);
+        } catch (err) {
+          // Cases judged so far stay recorded; the rest of the scenario is a harness fault, not a verdict.
+          meta.fault = faultOf(err);
+          if (err instanceof HarnessFault && err.screenshot) {
+            screenshots.push(saveScreenshot(run.artifactsDir, info.cell.id, id, 'harness-fault', 'web', err.screenshot));
+          }
+          throw err;
+        } finally {
+          await stack.settle();
+        }
         const failed = cases.filter((c) => !c.pass);
         if (failed.length) {
           throw new Error(
@@ -114,6 +137,12 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
       });
     }
   });
+}
+
+function faultOf(err: unknown): HarnessFaultInfo {
+  if (err instanceof HarnessFault) return { ...err.info, ...(err.retries.length ? { retries: err.retries } : {}) };
+  const message = err instanceof Error ? err.message : String(err);
+  return { kind: 'harness', step: 'scenario code', waitedMs: 0, cause: message.split('\n')[0]!.trim() };
 }
 
 function resolveFacts(outcome: Outcome, values: FactValues): Outcome {

@@ -7,6 +7,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Input the command cannot use (a file, a directory, a port): exit status 2, the message names the fix. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** Errors that are the caller's to fix: the CLI exits 2 for them, before anything has started. */
+export const INPUT_ERRORS = new Set(['UsageError', 'InputError', 'MatrixError', 'SelectionError', 'ReportError']);
+
 /** parseArgs with the harness's conventions: unknown options are usage errors naming the option. */
 export function options<const T extends OptionsSpec>(args: string[], spec: T) {
   try {

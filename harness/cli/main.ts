@@ -1,5 +1,5 @@
 // idp-harness command line: run | serve idp | serve photos | matrix | report merge | report diff
-import { UsageError } from './args.js';
+import { INPUT_ERRORS, UsageError } from './args.js';
 
 const USAGE = `idp-harness — Immich OAuth/OIDC login across IdP and Immich versions
 
@@ -42,6 +42,6 @@ main(process.argv.slice(2)).then(
   (err: Error) => {
     const usage = err instanceof UsageError;
     process.stderr.write(`idp-harness: ${err.message}${usage ? '\nRun "idp-harness --help" for usage.' : ''}\n`);
-    process.exit(usage || err.name === 'MatrixError' || err.name === 'SelectionError' ? 2 : 1);
+    process.exit(INPUT_ERRORS.has(err.name) ? 2 : 1);
   },
 );

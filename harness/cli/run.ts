@@ -29,7 +29,20 @@ export async function runCommand(args: string[]): Promise<number> {
     baseline: { type: 'string' },
     expectations: { type: 'string' },
     images: { type: 'string' },
+    'allow-not-run': { type: 'boolean' },
+    'timeout-scale': { type: 'string' },
+    logins: { type: 'string' },
   });
+  if (values['timeout-scale'] !== undefined) {
+    const scale = Number(values['timeout-scale']);
+    if (!Number.isFinite(scale) || scale <= 0) throw new UsageError(`--timeout-scale "${values['timeout-scale']}": give a positive number, e.g. 2 for twice the default deadlines`);
+    process.env.IDP_HARNESS_TIMEOUT_SCALE = String(scale);
+  }
+  if (values.logins !== undefined) {
+    const n = Number(values.logins);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--logins "${values.logins}": give how many browser logins may run at once, e.g. 2`);
+    process.env.IDP_HARNESS_LOGINS = String(n);
+  }
   if (values.images !== undefined && values.images !== 'upstream' && values.images !== 'local') {
     throw new UsageError(`--images "${values.images}": use upstream (the real products) or local (the models, from a locally built image)`);
   }
@@ -46,6 +59,7 @@ export async function runCommand(args: string[]): Promise<number> {
     },
     shard: shardOption(values.shard),
     baseline: values.baseline,
+    allowNotRun: values['allow-not-run'] ?? false,
     images: values.images as 'upstream' | 'local' | undefined,
   });
   return outcome.exitCode;

@@ -1,11 +1,15 @@
 // Login flows, the way a person (web) and the mobile app (mobile, mobile-override) do them.
-// Each returns what the photo server answered to the OAuth callback; none of them judges it.
+// Each returns what the photo server answered to the OAuth callback; none of them judges it. Every browser
+// wait is a named step with a deadline (pacing.ts); a step the harness could not finish throws a
+// HarnessFault (faults.ts), never a made-up answer.
 import { createHash, randomBytes } from 'node:crypto';
 import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { Credentials, IdpPageDriver } from '../drivers/types.js';
 import type { Flow } from '../model.js';
 import type { ImmichApi } from '../immich/api.js';
+import { step } from './faults.js';
 import { MOBILE_REDIRECT_PATH, mobileRedirectUriFor } from './mobile-uri.js';
+import { stepDeadlineMs } from './pacing.js';
 
 export interface LoginResult {
   flow: Flow;
@@ -19,6 +23,8 @@ export interface LoginResult {
   screenshot?: () => Promise<Buffer>;
   /** Facts the scenario read afterwards (user fields...). */
   facts?: Record<string, unknown>;
+  /** Harness faults that made the harness start this login again from a clean browser state. */
+  retries?: string[];
 }
 
 export interface LoginTarget {
@@ -27,56 +33,43 @@ export interface LoginTarget {
   version: string;
   api: ImmichApi;
   driver: IdpPageDriver;
-  /** The context logins run in, reused across logins; its cookies are cleared before each. */
+  /** A browser context of this login alone: nothing of an earlier login can reach it. */
   context: BrowserContext;
-  /** A page web logins may reuse; without it each web login opens and closes its own. */
-  webPage?: Page;
   /** Text of the OAuth button on the login page (buttonText in the OAuth settings). */
   buttonText?: string;
 }
 
-const STEP_TIMEOUT_MS = 15_000;
-
-/** Web: the photo server's login page, its OAuth button (or auto launch), the IdP's pages, back to the callback. */
-export async function webLogin(
-  target: LoginTarget,
-  user: Credentials,
-  opts: { autoLaunch?: boolean; page?: (page: Page) => Promise<void> } = {},
-): Promise<LoginResult> {
-  const page = target.webPage ?? (await freshPage(target.context));
-  if (target.webPage) await target.context.clearCookies();
-  try {
-    return await webSteps(page, target, user, opts);
-  } finally {
-    if (!target.webPage) await page.close();
-  }
+async function newPage(context: BrowserContext): Promise<Page> {
+  const page = await step('open a browser page', () => context.newPage());
+  page.setDefaultTimeout(stepDeadlineMs());
+  page.setDefaultNavigationTimeout(stepDeadlineMs());
+  return page;
 }
 
-async function webSteps(
-  page: Page,
-  target: LoginTarget,
-  user: Credentials,
-  opts: { autoLaunch?: boolean; page?: (page: Page) => Promise<void> },
-): Promise<LoginResult> {
+/** Web: the photo server's login page, its OAuth button (or auto launch), the IdP's pages, back to the callback. */
+export async function webLogin(target: LoginTarget, user: Credentials, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {
+  const page = await newPage(target.context);
   const callback = page.waitForResponse(isCallbackResponse);
   callback.catch(() => undefined);
   const authorize = page.waitForResponse((r) => isPost(r, '/api/oauth/authorize'));
   authorize.catch(() => undefined); // awaited below; a failed click must not leave it unhandled
-  await page.goto(`${target.photosUrl}/auth/login`);
-  if (!opts.autoLaunch) await page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).click();
-  const authorized = await authorize;
+  await step('web: open the photo server login page', () => page.goto(`${target.photosUrl}/auth/login`));
+  if (!opts.autoLaunch) {
+    await step('web: press the OAuth button', () => page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).click());
+  }
+  const authorized = await step("web: wait for the photo server's authorize answer", () => authorize);
   // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
-  const response = authorized.status() >= 300 ? authorized : await atIdp(page, target, user, callback);
-  const result = await fromResponse('web', response);
-  // After a successful callback the web app moves on to the signed-in pages; wait for it, so the page is
-  // settled (a next login's navigation would otherwise be interrupted by this one).
-  if (result.status < 300) await page.waitForURL((url) => url.pathname !== '/auth/login');
+  let response = authorized;
+  if (authorized.status() < 300) {
+    await step("web: reach the IdP's pages", () => page.waitForURL((url) => url.origin === target.idpOrigin));
+    response = await step("web: complete the IdP's pages", () => completeAtIdp(page, target.driver, user, callback));
+  }
+  const result = await step("web: read the photo server's callback answer", () => fromResponse('web', response));
   result.screenshot = async () => {
     // Let the page show its error or its signed-in user before the picture is taken.
     await page.locator('[role=alert]:visible, #signed-in-user').first().waitFor({ timeout: 2_000 }).catch(() => undefined);
     return page.screenshot();
   };
-  await opts.page?.(page);
   return result;
 }
 
@@ -92,51 +85,33 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
   const codeVerifier = randomBytes(32).toString('base64url');
   const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
 
-  const authorize = await target.api.oauthAuthorize({ redirectUri: appUri, state, codeChallenge });
+  const authorize = await step('mobile: authorize at the photo server', () =>
+    target.api.oauthAuthorize({ redirectUri: appUri, state, codeChallenge }),
+  );
   if (authorize.status >= 300) return { flow, status: authorize.status, message: authorize.message, detail: 'authorize refused' };
   const authorizeUrl = String(authorize.body?.url ?? '');
 
-  const page = await freshPage(target.context);
-  try {
-    return await mobileSteps(page, target, user, { flow, authorizeUrl, state, codeVerifier, override: opts.override });
-  } finally {
-    // A tab that went to a custom scheme is not reused: Playwright stops seeing its navigations.
-    await page.close();
-  }
-}
-
-async function mobileSteps(
-  page: Page,
-  target: LoginTarget,
-  user: Credentials,
-  opts: { flow: Flow; authorizeUrl: string; state: string; codeVerifier: string; override?: boolean },
-): Promise<LoginResult> {
-  const { flow, authorizeUrl, state, codeVerifier } = opts;
+  const page = await newPage(target.context);
   const appRequest = page.waitForRequest((r: Request) => r.url().startsWith('app.immich:'));
   appRequest.catch(() => undefined);
   const overrideResponse = opts.override
     ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}${MOBILE_REDIRECT_PATH}`))
     : undefined;
   overrideResponse?.catch(() => undefined);
-  await page.goto(authorizeUrl).catch(ignoreAbort);
-  const request = await completeAtIdp(page, target.driver, user, appRequest);
+  await step("mobile: open the IdP's authorize URL", () => page.goto(authorizeUrl).catch(ignoreAbort));
+  const request = await step("mobile: complete the IdP's pages", () => completeAtIdp(page, target.driver, user, appRequest));
   const appUrl = request.url();
   let detail = `app received ${redact(appUrl)}`;
   if (overrideResponse) {
-    const r = await overrideResponse;
+    const r = await step('mobile: wait for the mobile-redirect answer', () => overrideResponse);
     detail += `; override answered ${r.status()} Location ${redact(r.headers()['location'] ?? '')}`;
-    if (r.status() !== 307) return { flow, status: r.status(), message: 'mobile-redirect did not answer 307', detail };
+    // The photo server's own answer: its status is the observation, no message is made up for it.
+    if (r.status() !== 307) return { flow, status: r.status(), detail: `${detail}; mobile-redirect did not answer 307` };
   }
-  const callback = await target.api.oauthCallback({ url: appUrl, state, codeVerifier });
+  const callback = await step('mobile: post the callback to the photo server', () =>
+    target.api.oauthCallback({ url: appUrl, state, codeVerifier }),
+  );
   return { flow, status: callback.status, message: callback.message, body: callback.body, detail };
-}
-
-/** A new page in the reused context, as a new visitor: no cookies, so no IdP session from an earlier login. */
-async function freshPage(context: BrowserContext): Promise<Page> {
-  await context.clearCookies();
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  return page;
 }
 
 /** Runs the IdP driver until `exit` (the signal that the browser left the IdP) fires; a driver error wins. */
@@ -147,11 +122,6 @@ async function completeAtIdp<T>(page: Page, driver: IdpPageDriver, user: Credent
   driving.catch(() => undefined);
   const first = await Promise.race([exit.then((value) => ({ value })), driving.then(() => undefined)]);
   return first ? first.value : exit;
-}
-
-async function atIdp(page: Page, target: LoginTarget, user: Credentials, callback: Promise<Response>): Promise<Response> {
-  await page.waitForURL((url) => url.origin === target.idpOrigin);
-  return completeAtIdp(page, target.driver, user, callback);
 }
 
 function isPost(r: Response, path: string): boolean {

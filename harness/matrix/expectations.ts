@@ -58,14 +58,20 @@ export function loadExpectations(path: string = defaultExpectationsPath, matrix:
       src.fail(sAt.key, `unknown scenario "${id}" (not in ${matrix.file})`, suggest(id, known, 'one of the scenarios'));
     }
     const cases: Record<string, Rule[]> = {};
+    const declared = matrix.scenarios.find((s) => s.id === id)!.cases;
     for (const [caseId, cAt] of src.map(sAt, `scenarios.${id}`, null)) {
       const where = `scenarios.${id}.${caseId}`;
+      if (!declared.includes(caseId)) {
+        src.fail(cAt.key ?? cAt, `unknown case "${caseId}" of scenario ${id} (its cases in ${matrix.file}: ${declared.join(', ')})`, suggest(caseId, declared, 'one of the cases'));
+      }
       const rules = src.sequence(cAt, where);
       if (rules.length === 0) src.fail(cAt, `${where} has no rules`, 'add at least one rule (a last rule without `when` matches every cell)');
       cases[caseId] = rules.map((at, i) => readRule(src, at, `${where}[${i}]`, matrix, false));
       caseAt.set(`${id}/${caseId}`, cAt.key ? { node: cAt.key, anchor: cAt.key } : cAt);
     }
     scenarios[id] = cases;
+    const missing = declared.filter((c) => !cases[c]);
+    if (missing.length) src.fail(sAt.key ?? sAt, `scenario ${id} has no expectations for case ${missing.join(', ')}`, `add scenarios.${id}.${missing[0]} with its rules`);
   }
   for (const id of known) {
     if (!scenarios[id]) src.fail(scenariosAt, `scenario ${id} (declared in ${matrix.file}) has no expectations`, `add scenarios.${id} with its cases`);

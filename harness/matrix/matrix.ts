@@ -32,6 +32,8 @@ export interface IdpEntry {
 
 export interface ScenarioSpec {
   id: string;
+  /** The case ids the scenario checks; expectations must give exactly these, and the scenario may check no other. */
+  cases: string[];
   /** Settings a cell must have; such a scenario runs only where a variant names it. */
   requires?: IdpSettings;
 }
@@ -182,13 +184,12 @@ function readScenarios(src: YamlSource, at: Located): ScenarioSpec[] {
   for (const [id, sAt] of src.map(at, 'scenarios', null)) {
     const where = `scenarios.${id}`;
     if (!variantName.test(id)) src.fail(sAt.key, `scenario id "${id}" is not usable in file names`, 'use lower-case letters, digits and dashes');
-    const spec: ScenarioSpec = { id };
-    // `id: {}` or `id:` with nothing both mean "no requirements".
-    if (sAt.node) {
-      const keys = src.map(sAt, where, { optional: ['requires'] });
-      const requires = keys.get('requires');
-      if (requires) spec.requires = readSettings(src, requires, `${where}.requires`);
-    }
+    const keys = src.map(sAt, where, { required: ['cases'], optional: ['requires'] });
+    const cases = src.list(keys.get('cases')!, `${where}.cases`).map(({ value }) => value);
+    if (cases.length === 0) src.fail(keys.get('cases')!, `${where}.cases is empty`, 'list the case ids the scenario checks');
+    const spec: ScenarioSpec = { id, cases };
+    const requires = keys.get('requires');
+    if (requires) spec.requires = readSettings(src, requires, `${where}.requires`);
     scenarios.push(spec);
   }
   return scenarios;

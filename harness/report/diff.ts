@@ -5,12 +5,14 @@ import { idpColumnLabel, isFailing, photosLabel, runDate, scenarioMessage } from
 import { ReportError } from './schema.js';
 
 /**
- * regression: failing now (failed/error), not failing before (passed or not run);
+ * regression: a product verdict failing now (failed), not failing before;
+ * coverage-lost: judged before (passed or failed), not run now (an image that could not be had, a stack that never started);
+ * unjudged: a harness fault now where there was a verdict before (the harness could not tell; not a product change);
  * fix: passing now, failing before;
  * new / removed: the (cell, scenario) exists in one report only;
- * changed: same side of pass/fail but a different status or message (e.g. failing for another reason, passed -> not run).
+ * changed: same side of pass/fail but a different status or message (e.g. failing for another reason).
  */
-export type ChangeKind = 'regression' | 'fix' | 'new' | 'removed' | 'changed';
+export type ChangeKind = 'regression' | 'coverage-lost' | 'unjudged' | 'fix' | 'new' | 'removed' | 'changed';
 
 export interface Change {
   kind: ChangeKind;
@@ -46,7 +48,9 @@ function label(cr: CellReport): string {
 }
 
 function classify(before: ScenarioStatus, after: ScenarioStatus): ChangeKind {
-  if (isFailing(after) && !isFailing(before)) return 'regression';
+  if (after === 'not-run' && (before === 'passed' || before === 'failed')) return 'coverage-lost';
+  if (after === 'error' && before !== 'error') return 'unjudged';
+  if (after === 'failed' && before !== 'failed') return 'regression';
   if (after === 'passed' && isFailing(before)) return 'fix';
   return 'changed';
 }
@@ -72,24 +76,33 @@ export function diffReports(old: RunReport, now: RunReport): Change[] {
     const before = o.message === undefined ? { status: o.status } : { status: o.status, message: o.message };
     changes.push({ kind: classify(o.status, n.status), ...base, before, after });
   }
+  const notRunNow = new Map(now.cells.filter((c) => c.status === 'not-run').map((c) => [c.cell.id, c]));
   for (const [key, o] of a) {
     if (b.has(key)) continue;
     const before = o.message === undefined ? { status: o.status } : { status: o.status, message: o.message };
+    // A cell that is in the new run but could not start lost the verdicts it had: coverage, not a removal.
+    const lost = notRunNow.get(o.cr.cell.id);
+    if (lost && (o.status === 'passed' || o.status === 'failed')) {
+      const after = { status: 'not-run' as const, message: lost.reason ?? 'not run' };
+      changes.push({ kind: 'coverage-lost', cellId: o.cr.cell.id, scenario: o.scenario, label: label(lost), before, after });
+      continue;
+    }
     changes.push({ kind: 'removed', cellId: o.cr.cell.id, scenario: o.scenario, label: label(o.cr), before });
   }
-  const order: ChangeKind[] = ['regression', 'new', 'fix', 'changed', 'removed'];
+  const order: ChangeKind[] = ['regression', 'coverage-lost', 'unjudged', 'new', 'fix', 'changed', 'removed'];
   return changes.sort(
     (x, y) => order.indexOf(x.kind) - order.indexOf(y.kind) || x.cellId.localeCompare(y.cellId) || x.scenario.localeCompare(y.scenario),
   );
 }
 
 /**
- * Failures the baseline does not account for: regressions, plus failures of (cell, scenario) pairs the
- * baseline never had. A baseline accepts the failures it records; anything else failing is news.
+ * What the baseline does not account for: regressions, lost coverage, plus product failures of (cell, scenario)
+ * pairs the baseline never had. A baseline accepts the failures it records; anything else failing is news.
+ * Harness faults are not in it: they are no verdict (the run exits 3 for them).
  */
 export function regressions(baseline: RunReport, report: RunReport): Change[] {
   return diffReports(baseline, report).filter(
-    (c) => c.kind === 'regression' || (c.kind === 'new' && c.after !== undefined && isFailing(c.after.status)),
+    (c) => c.kind === 'regression' || c.kind === 'coverage-lost' || (c.kind === 'new' && c.after?.status === 'failed'),
   );
 }
 
@@ -120,6 +133,8 @@ export function diffImages(old: RunReport, now: RunReport): ImageChange[] {
 
 const TITLES: Record<ChangeKind, string> = {
   regression: 'Regressions',
+  'coverage-lost': 'Coverage lost',
+  unjudged: 'Not judged (harness faults)',
   new: 'New',
   fix: 'Fixes',
   changed: 'Changed',

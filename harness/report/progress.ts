@@ -40,7 +40,7 @@ const MARK: Record<ScenarioStatus, string> = { passed: '✓', failed: '✗', err
 function countsText(n: CellCounts): string {
   const parts = [`${n.passed} passed`];
   if (n.failed) parts.push(`${n.failed} failed`);
-  if (n.errors) parts.push(`${n.errors} errored`);
+  if (n.errors) parts.push(`${n.errors} harness fault${n.errors === 1 ? "" : "s"}`);
   if (n.notRun) parts.push(`${n.notRun} not run`);
   return `${n.failed + n.errors ? '✗' : '✓'} ${parts.join(', ')}`;
 }

@@ -7,6 +7,7 @@ import addFormatsModule from 'ajv-formats';
 import {
   REPORT_SCHEMA_VERSION,
   type CaseVerdict,
+  type HarnessFaultInfo,
   type Cell,
   type CellProvenance,
   type CellReport,
@@ -40,6 +41,15 @@ const caseProps = {
   observed: { $ref: '#/$defs/outcome' },
   pass: { type: 'boolean' },
   detail: text,
+  retries: { type: 'array', items: nonEmpty },
+} as const;
+
+const faultProps = {
+  kind: { enum: ['timeout', 'network-change', 'stack-unreachable', 'browser', 'harness'] },
+  step: nonEmpty,
+  waitedMs: ms,
+  cause: text,
+  retries: { type: 'array', items: nonEmpty },
 } as const;
 
 const artifactsProps = {
@@ -54,6 +64,7 @@ const scenarioProps = {
   title: text,
   status: { enum: ['passed', 'failed', 'not-run', 'error'] },
   reason: text,
+  fault: { type: 'object', additionalProperties: false, required: ['kind', 'step', 'waitedMs', 'cause'], properties: faultProps },
   cases: { type: 'array', items: { $ref: '#/$defs/case' } },
   durationMs: ms,
   artifacts: { type: 'object', additionalProperties: false, properties: artifactsProps },
@@ -244,7 +255,8 @@ const schemaMatchesModel: [
   Same<keyof typeof scenarioProps, keyof ScenarioResult>,
   Same<keyof typeof artifactsProps, keyof NonNullable<ScenarioResult['artifacts']>>,
   Same<keyof typeof caseProps, keyof CaseVerdict>,
+  Same<keyof typeof faultProps, keyof HarnessFaultInfo>,
   Same<keyof typeof outcomeProps, keyof Outcome>,
   Same<keyof typeof imageProps, keyof RunReport['images'][number]>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 void schemaMatchesModel;

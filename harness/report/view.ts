@@ -83,7 +83,15 @@ export function scenarioMessage(r: ScenarioResult): string | undefined {
     const first = r.cases.find((c) => !c.pass);
     if (first) return caseFailure(first);
   }
+  if (r.status === 'error' && r.fault) return faultText(r.fault);
   return r.reason ?? (r.status === 'not-run' ? 'not run (no reason recorded)' : `${r.status} (no reason recorded)`);
+}
+
+/** A harness fault in one line: it says the harness could not judge, never what the photo server answered. */
+export function faultText(f: NonNullable<ScenarioResult['fault']>): string {
+  const retried = f.retries?.length ? ` (after ${f.retries.length} retr${f.retries.length === 1 ? 'y' : 'ies'})` : '';
+  if (f.kind === 'harness') return `harness fault: ${f.cause}`;
+  return `harness fault (${f.kind}) at "${f.step}" after ${(f.waitedMs / 1000).toFixed(1)} s${retried}: ${f.cause}`;
 }
 
 export interface CellCounts {
@@ -219,7 +227,7 @@ export function runTotals(report: RunReport): RunTotals {
 
 export function totalsSentence(t: RunTotals): string {
   const scen = [`${t.passed} passed`, `${t.failed} failed`];
-  if (t.errors) scen.push(`${t.errors} errored`);
+  if (t.errors) scen.push(`${t.errors} harness fault${t.errors === 1 ? "" : "s"}`);
   if (t.notRun) scen.push(`${t.notRun} not run`);
   return `${t.cells} cells (${t.cellsRan} ran, ${t.cellsNotRun} not run); scenarios: ${scen.join(', ')}`;
 }

@@ -2,7 +2,11 @@
 // otherwise embedded — and the run says why.
 import type { Backend } from '../model.js';
 
-export async function chooseBackend(wanted: Backend | 'auto', out: NodeJS.WritableStream): Promise<Backend> {
+/**
+ * `images()` lists every image the selected docker cells need: auto picks docker only when each of them is
+ * present or pullable, and otherwise names the first one that is not.
+ */
+export async function chooseBackend(wanted: Backend | 'auto', out: NodeJS.WritableStream, images?: () => string[]): Promise<Backend> {
   if (wanted === 'embedded') return 'embedded';
   const { dockerAvailable, upstreamImagesReachable } = await import('../docker/engine.js');
   const engine = await dockerAvailable();
@@ -14,9 +18,9 @@ export async function chooseBackend(wanted: Backend | 'auto', out: NodeJS.Writab
     out.write(`backend: embedded (no usable Docker: ${engine.reason})\n`);
     return 'embedded';
   }
-  const images = await upstreamImagesReachable();
-  if (!images.ok) {
-    out.write(`backend: embedded (Docker answers, but upstream images cannot be had: ${images.reason}); use --backend docker to run it anyway\n`);
+  const found = await upstreamImagesReachable(images?.());
+  if (!found.ok) {
+    out.write(`backend: embedded (Docker answers, but not every image of the selected cells can be had: ${found.reason}); use --backend docker to run what can run\n`);
     return 'embedded';
   }
   out.write('backend: docker\n');

@@ -25,6 +25,7 @@ export class ResultCollector implements Reporter {
         : meta.cases.some((c) => !c.pass)
           ? 'failed'
           : 'error';
+    // status "error" is a harness fault; a case judged before it stays in `cases`.
     const result: ScenarioResult = {
       cellId: meta.cellId,
       scenario: meta.scenario,
@@ -33,6 +34,7 @@ export class ResultCollector implements Reporter {
       cases: meta.cases,
       durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
       ...(meta.skipped ? { reason: meta.skipped } : status === 'error' ? { reason: errors.join('\n') || 'scenario failed' } : {}),
+      ...(status === 'error' && meta.fault ? { fault: meta.fault } : {}),
     };
     const screenshots = meta.artifacts?.screenshots ?? [];
     if (screenshots.length) result.artifacts = { screenshots };

@@ -11,8 +11,13 @@ import { Cleanup, cleanupOnSignals } from '../run-dir.js';
 import { writeAllReports } from '../report/write.js';
 import { regressions, readReportFile } from '../report/baseline.js';
 import { createProgress } from '../report/progress.js';
+import { scenarioMessage } from '../report/view.js';
 import type { StackInfo } from '../stack/types.js';
 import { ResultCollector } from './collector.js';
+import { loadExpectations } from '../matrix/expectations.js';
+import { imagesFor } from '../../containers/images.js';
+import { claimOutDir } from './out-dir.js';
+import { InputError } from '../cli/args.js';
 import { bringUp, type CellPlan } from './environment.js';
 import { chooseBackend } from './backend.js';
 import { withLocalImages } from './local-images.js';
@@ -27,6 +32,8 @@ export interface RunOptions {
   filters?: { immich?: string; idp?: string; scenario?: string; cell?: string };
   shard?: { index: number; count: number };
   baseline?: string;
+  /** A docker cell that cannot run (image unavailable) does not fail the run. */
+  allowNotRun?: boolean;
   /** docker backend: `local` runs the reference model and the embedded provider from a locally built image. */
   images?: 'upstream' | 'local';
   out?: NodeJS.WritableStream;
@@ -44,8 +51,19 @@ export function harnessVersion(): string {
 
 export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   const out = opts.out ?? process.stdout;
-  const backend = await chooseBackend(opts.backend, out);
+  // Everything a user can get wrong is checked before anything starts (exit 2, with the file and the fix).
   const matrix = loadMatrix(opts.matrixFile);
+  loadExpectations(opts.expectationsFile, matrix);
+  if (opts.baseline) readReportFile(opts.baseline);
+  const releaseOut = claimOutDir(opts.outDir);
+  const dockerImages = () => [...new Set(selectCells(expandCells(matrix, 'docker'), opts.filters ?? {}, matrix).flatMap(imagesFor))];
+  let backend: Backend;
+  try {
+    backend = await chooseBackend(opts.backend, out, dockerImages);
+  } catch (err) {
+    releaseOut();
+    throw err;
+  }
   let cells = selectCells(expandCells(matrix, backend), opts.filters ?? {}, matrix);
   if (opts.shard) cells = shardCells(cells, opts.shard.index, opts.shard.count);
   if (opts.images === 'local') cells = withLocalImages(cells);
@@ -53,11 +71,15 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   const plans: CellPlan[] = cells
     .map((cell) => ({ cell, scenarios: scenariosFor(cell, matrix).filter(wanted) }))
     .filter((p) => p.scenarios.length > 0);
-  if (plans.length === 0) throw new Error('No cell selected: loosen --immich/--idp/--scenario/--cell or check the shard.');
+  if (plans.length === 0) {
+    releaseOut();
+    throw new InputError('No cell selected: loosen --immich/--idp/--scenario/--cell or check the shard.');
+  }
 
   const progress = createProgress(out, plans.map((p) => ({ cellId: p.cell.id, scenarios: p.scenarios.length })));
   const startedAt = new Date();
   const cleanup = new Cleanup();
+  cleanup.add('out directory lock', releaseOut);
   const stopSignals = cleanupOnSignals(cleanup, (s) => progress.interrupted?.(s));
   try {
     const env = await bringUp(backend, plans, {
@@ -83,7 +105,12 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
         reporters: [collector],
         provide: {
           stacks: env.infos,
-          run: { browserWsEndpoint: env.browserWsEndpoint, artifactsDir: resolve(opts.outDir), expectationsFile: opts.expectationsFile },
+          run: {
+            browserWsEndpoint: env.browserWsEndpoint,
+            artifactsDir: resolve(opts.outDir),
+            expectationsFile: opts.expectationsFile,
+            matrixFile: opts.matrixFile,
+          },
         },
       },
       {},
@@ -143,26 +170,41 @@ function tails(logs: Record<string, string> | undefined, lines = 60): Record<str
   return Object.fromEntries(Object.entries(logs ?? {}).map(([name, text]) => [name, text.split('\n').slice(-lines).join('\n')]));
 }
 
+/** Exit statuses: 0 every case judged as expected, 1 a verdict differs or coverage is missing, 2 bad input, 3 harness faults only. */
+export const EXIT = { ok: 0, differs: 1, badInput: 2, harnessFault: 3 } as const;
+
 function finish(report: RunReport, files: string[], problems: string[], opts: RunOptions, out: NodeJS.WritableStream): RunOutcome {
   const results = report.cells.flatMap((c) => c.results);
   const count = (s: string) => results.filter((r) => r.status === s).length;
+  const judged = results.reduce((n, r) => n + r.cases.length, 0);
   const notRunCells = report.cells.filter((c) => c.status === 'not-run');
+  const retried = results.reduce((n, r) => n + r.cases.filter((c) => c.retries?.length).length, 0);
   const lines = [
-    `${count('passed')} passed, ${count('failed') + count('error')} failed, ${count('not-run')} not run (${report.cells.length} cells, ${report.backend} backend)`,
+    `${count('passed')} passed, ${count('failed')} failed, ${count('error')} harness faults, ${count('not-run')} not run ` +
+      `(${judged} cases judged, ${report.cells.length} cells, ${report.backend} backend)`,
+    ...(retried ? [`  ${retried} case(s) judged after a login was retried from a clean browser (see the report)`] : []),
     ...notRunCells.map((c) => `  not run: ${c.cell.id}: ${c.reason}`),
+    ...results.filter((r) => r.status === 'error').map((r) => `  harness fault: ${r.cellId} ${r.scenario}: ${scenarioMessage(r)}`),
     ...problems.map((p) => `  problem: ${p}`),
     `reports: ${files.join(', ')}`,
   ];
-  // A cell whose image cannot be had is "not run" by design; any other failure to start is a failure
-  // (a product that never became ready, a broken configuration).
-  const startFailures = notRunCells.filter((c) => !/^image \S+ unavailable \(/.test(c.reason ?? ''));
-  let exitCode = count('failed') + count('error') > 0 || problems.length > 0 || startFailures.length > 0 ? 1 : 0;
+  // A cell whose image cannot be had is "not run"; on its own that fails the run too (a registry outage must not
+  // be green) unless --allow-not-run says a partial matrix is fine. Any other failure to start always fails it.
+  const unavailable = (c: CellReport) => /^image \S+ unavailable \(/.test(c.reason ?? '');
+  const startFailures = notRunCells.filter((c) => !unavailable(c) || !opts.allowNotRun);
+  let differs = count('failed') > 0 || problems.length > 0 || startFailures.length > 0;
+  if (startFailures.some(unavailable)) lines.push('not-run cells fail the run: pass --allow-not-run to accept a partial matrix');
   if (opts.baseline) {
-    // With a baseline only regressions fail the job: a known failure stays a known failure.
+    // With a baseline only regressions (coverage lost included) fail the job: a known failure stays a known failure.
     const changes = regressions(readReportFile(opts.baseline), report);
-    lines.push(changes.length ? `${changes.length} regression(s) against ${opts.baseline}` : `no regression against ${opts.baseline}`);
-    exitCode = changes.length > 0 || problems.length > 0 || startFailures.length > 0 ? 1 : 0;
+    lines.push(
+      changes.length ? `${changes.length} regression(s) against ${opts.baseline}:` : `no regression against ${opts.baseline}`,
+      ...changes.map((c) => `  ${c.kind === 'coverage-lost' ? 'coverage lost' : 'regression'}: ${c.cellId} ${c.scenario}: ${c.after?.message ?? c.after?.status}`),
+    );
+    differs = changes.length > 0 || problems.length > 0 || startFailures.some((c) => !unavailable(c));
   }
+  if (judged === 0) lines.push('nothing was judged: no case of any scenario ran, so this run says nothing about the products');
+  const exitCode = differs || judged === 0 ? EXIT.differs : count('error') > 0 ? EXIT.harnessFault : EXIT.ok;
   const summary = lines.join('\n');
   out.write(`${summary}\n`);
   return { report, exitCode, summary };

@@ -1,11 +1,13 @@
 // What a scenario holds of a stack: the photo server's API, the IdP's control, the browser, and the
 // small reusable actions scenarios are composed from.
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { caAgent } from '../ca/dispatcher.js';
 import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
+import { HarnessFault, faultKindOf, type FaultKind } from '../flows/faults.js';
 import { mobileLogin, webLogin, type LoginResult } from '../flows/login.js';
+import { sharedLoginSlots } from '../flows/pacing.js';
 import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
 import { controlFor } from '../idp/connect.js';
 import type { IdpClient, IdpControl, IdpUser, NewIdpClient, NewIdpUser } from '../idp/control.js';
@@ -14,6 +16,9 @@ import type { Flow } from '../model.js';
 import type { StackInfo } from './types.js';
 
 const GiB = 1024 ** 3;
+
+/** Attempts per login by the kind of harness fault that ended the last one. */
+const MAX_ATTEMPTS: Record<FaultKind, number> = { 'network-change': 4, timeout: 2, 'stack-unreachable': 2, browser: 2 };
 
 export interface UserFacts {
   id: string;
@@ -30,8 +35,8 @@ export class StackClient {
   readonly idp: IdpControl;
   readonly driver: IdpPageDriver;
   private buttonText = 'Login with OAuth';
-  private context?: Promise<BrowserContext>;
-  private webPage?: Promise<Page>;
+  /** The last login's browser context, kept for its screenshot until the next step of the scenario. */
+  private lastContext?: BrowserContext;
 
   constructor(
     readonly info: StackInfo,
@@ -70,6 +75,7 @@ export class StackClient {
    * integration guide does: registered auth method, and the custom-claims scope when the IdP has one.
    */
   async useOAuth(settings: Record<string, unknown> = {}, client: Partial<NewIdpClient> = {}): Promise<IdpClient> {
+    await this.settle();
     const registered = await this.idp.createClient({
       redirectUris: immichRedirectUris(this.info.photos.url, this.info.photos.version),
       tokenEndpointAuthMethod: this.info.cell.idp.settings.tokenEndpointAuthMethod,
@@ -99,43 +105,64 @@ export class StackClient {
     return { mobileOverrideEnabled: true, mobileRedirectUri: `${this.info.photos.url}${MOBILE_REDIRECT_PATH}` };
   }
 
+  /**
+   * One login, in a browser context of its own (closed before the next login or OAuth change, so nothing of
+   * it can reach a later case). It waits for one of the run's login slots first. A harness fault (a network
+   * change, a step past its deadline, a stack that stopped answering) starts the login again from a new
+   * context, a bounded number of times, and the retries travel with the result; a photo server's answer is
+   * never retried.
+   */
   async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {
-    if (!this.browser) throw new Error('login: this stack client was made without a browser');
-    this.context ??= this.browser.newContext();
-    const context = await this.context;
-    // Opening a page costs ~100 ms here: web logins share one (mobile logins cannot, see flows/login.ts).
-    this.webPage ??= context.newPage().then((p) => (p.setDefaultTimeout(15_000), p));
-    const target = {
-      photosUrl: this.info.photos.url,
-      idpOrigin: this.info.idp.origin,
-      version: this.info.photos.version,
-      api: this.api,
-      driver: this.driver,
-      context,
-      webPage: await this.webPage,
-      buttonText: this.buttonText,
-    };
-    const attempt = () => {
-      if (flow === 'web') return webLogin(target, user, opts);
-      if (flow === 'mobile' || flow === 'mobile-override') return mobileLogin(target, user, { override: flow === 'mobile-override' });
+    const browser = this.browser;
+    if (!browser) throw new Error('login: this stack client was made without a browser');
+    if (flow !== 'web' && flow !== 'mobile' && flow !== 'mobile-override') {
       throw new Error(`login: flow "${flow}" is not a login flow (web, mobile, mobile-override)`);
-    };
-    try {
-      return await attempt();
-    } catch (err) {
-      // Chromium aborts loads when the host's interfaces change (e.g. Docker creating a network meanwhile).
-      // That says nothing about the products, so the login is tried once more.
-      if (!/ERR_NETWORK_CHANGED/.test((err as Error).message)) throw err;
-      return attempt();
     }
+    await this.settle();
+    const retries: string[] = [];
+    return sharedLoginSlots().run(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const context = await browser.newContext();
+        const target = {
+          photosUrl: this.info.photos.url,
+          idpOrigin: this.info.idp.origin,
+          version: this.info.photos.version,
+          api: this.api,
+          driver: this.driver,
+          context,
+          buttonText: this.buttonText,
+        };
+        try {
+          const result = flow === 'web' ? await webLogin(target, user, opts) : await mobileLogin(target, user, { override: flow === 'mobile-override' });
+          this.lastContext = context;
+          if (retries.length) result.retries = retries;
+          return result;
+        } catch (err) {
+          const kind = faultKindOf(err);
+          const last = !kind || attempt >= MAX_ATTEMPTS[kind];
+          if (last && err instanceof HarnessFault) {
+            err.retries = retries;
+            // The page as it stood when the harness gave up: evidence for the report, not a verdict.
+            err.screenshot = await context.pages().at(-1)?.screenshot({ timeout: 3_000 }).catch(() => undefined);
+          }
+          await context.close().catch(() => undefined);
+          if (last) throw err;
+          retries.push((err as Error).message.split('\n')[0]!);
+        }
+      }
+    });
   }
 
-  /** Closes the browser context the logins used. */
+  /** Closes the last login's browser context: its page, pending navigations and cookies go with it. */
+  async settle(): Promise<void> {
+    const context = this.lastContext;
+    this.lastContext = undefined;
+    await context?.close().catch(() => undefined);
+  }
+
+  /** Closes what the logins left open. */
   async close(): Promise<void> {
-    const context = await this.context;
-    this.context = undefined;
-    this.webPage = undefined;
-    await context?.close();
+    await this.settle();
   }
 
   /** The photo server's record of the user with this email (exact or case-insensitive match), or undefined. */
