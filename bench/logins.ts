@@ -1,9 +1,13 @@
 // Benchmark (a script, not a test): prints
 //   1. wall time of the whole embedded run (`idp-harness run --backend embedded`),
 //   2. median of 10 mobile-redirect logins and of 10 browser logins on one embedded stack,
-//   3. in the same run, the median of a bare oidc-provider + openid-client code flow on loopback (the floor).
-// Targets: whole run < 60 s on 2 cores; mobile login ≤ 3× the floor; browser login median < 1.5 s.
+//   3. in the same run, the median of a bare oidc-provider + openid-client code flow on loopback (the floor),
+//   4. and the browser floor: a bare Chromium walk of two plain form pages on loopback, in a fresh context each
+//      time as every login has (no IdP, no photo server: what the browser alone costs).
+// Targets: whole run ≤ 60 s on 2 cores with every case judged; web and mobile login medians ≤ 2× the browser floor.
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as client from 'openid-client';
 import { request } from 'undici';
@@ -98,6 +102,45 @@ async function followLogin(start: string, user: { username: string; password: st
   throw new Error('floor: too many redirects');
 }
 
+/** The browser floor: two form pages and a landing page on loopback over the run CA's TLS, in a new context each time. */
+async function browserFloor(dir: string): Promise<number[]> {
+  const ca = createCa(join(dir, 'browser-floor-ca'));
+  const leaf = ca.issue(['forms.harness.test']);
+  const form = (next: string, field: string) =>
+    `<!doctype html><title>${field}</title><form method="post" action="${next}"><input id="${field}" name="${field}"><button id="go">Go</button></form>`;
+  const server = createServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/one') res.writeHead(200, { 'content-type': 'text/html' }).end(form('/two', 'username'));
+      else if (req.url === '/two') res.writeHead(200, { 'content-type': 'text/html' }).end(form('/done', 'password'));
+      else res.writeHead(303, { location: '/landed' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `https://forms.harness.test:${(server.address() as AddressInfo).port}`;
+  const browser = await launchBrowser({ spkiHashes: ca.spkiHashes() });
+  try {
+    const times: number[] = [];
+    for (let i = 0; i <= N; i++) {
+      const [ms] = await timed(async () => {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        await page.goto(`${origin}/one`);
+        await page.locator('#username').fill('floor');
+        await Promise.all([page.waitForURL(`${origin}/two`), page.locator('#go').click()]);
+        await page.locator('#password').fill('floor');
+        await Promise.all([page.waitForURL(`${origin}/landed`), page.locator('#go').click()]);
+        await context.close();
+      });
+      if (i > 0) times.push(ms);
+    }
+    return times;
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 async function loginMedians(dir: string): Promise<{ mobile: number[]; web: number[] }> {
   const ca = createCa(join(dir, 'ca'));
   const cell: Cell = {
@@ -131,11 +174,14 @@ async function loginMedians(dir: string): Promise<{ mobile: number[]; web: numbe
 const dir = makeRunDir('idp-harness-bench-');
 try {
   const floor = await bareCodeFlow(dir);
+  const browserOnly = await browserFloor(dir);
   const { mobile, web } = await loginMedians(dir);
+  const vsBrowser = (xs: number[]) => `${(median(xs) / median(browserOnly)).toFixed(1)}× browser floor (target ≤ 2×)`;
   const rows = [
-    ['bare code flow (floor), median of 10', fmt(median(floor)), ''],
-    ['mobile-redirect login, median of 10', fmt(median(mobile)), `${(median(mobile) / median(floor)).toFixed(1)}× floor (target ≤ 3×)`],
-    ['browser login, median of 10', fmt(median(web)), 'target < 1500 ms'],
+    ['bare code flow (floor), median of 10', fmt(median(floor)), 'HTTP only, no browser'],
+    ['browser floor, median of 10', fmt(median(browserOnly)), 'Chromium: new context, two form pages'],
+    ['mobile-redirect login, median of 10', fmt(median(mobile)), `${vsBrowser(mobile)}; ${(median(mobile) / median(floor)).toFixed(1)}× code-flow floor`],
+    ['web login, median of 10', fmt(median(web)), vsBrowser(web)],
   ];
   if (!process.argv.includes('--logins-only')) rows.push(wholeRun(dir));
   for (const [name, value, note] of rows) console.log(`${name!.padEnd(40)} ${value!.padStart(9)}  ${note}`);
@@ -155,5 +201,5 @@ function wholeRun(dir: string): string[] {
   const summary = lines.filter((l) => /passed, \d+ failed/.test(l)).pop() ?? '';
   // Cells that could not start say why (the run prints one line each).
   const notRun = lines.filter((l) => /^\s+not run: /.test(l)).map((l) => `\n${' '.repeat(52)}${l.trim()}`);
-  return ['whole embedded run', fmt(wall), `target < 60000 ms; exit ${run.status}; ${summary}${notRun.join('')}`];
+  return ['whole embedded run', fmt(wall), `target ≤ 60000 ms; exit ${run.status}; ${summary}${notRun.join('')}`];
 }

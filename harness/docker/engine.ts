@@ -91,8 +91,9 @@ export async function dockerAvailable(env: NodeJS.ProcessEnv = process.env): Pro
   }
 }
 
+/** An empty value matches the label whatever its value. */
 const labelFilter = (labels: Record<string, string>) =>
-  encodeURIComponent(JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }));
+  encodeURIComponent(JSON.stringify({ label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) }));
 
 export interface Labelled {
   containers: string[]; // ids

@@ -57,6 +57,11 @@ export interface IdpControl {
   createUser(user: NewIdpUser): Promise<IdpUser>;
   updateUser(username: string, patch: Partial<Omit<NewIdpUser, 'username'>>): Promise<void>;
   createClient(client: NewIdpClient): Promise<IdpClient>;
+  /**
+   * Fault injection (embedded provider only): answer the next `count` sign-in submissions only after `ms`,
+   * the way an overloaded IdP would. Real IdPs have no such knob.
+   */
+  holdSignIns?(ms: number, count?: number): Promise<void>;
 }
 
 /** Paths of the HTTP form of the control API (Bearer token on every request). */
@@ -65,6 +70,7 @@ export const CONTROL_PATHS = {
   users: '/v1/users',
   user: (username: string) => `/v1/users/${encodeURIComponent(username)}`,
   clients: '/v1/clients',
+  hold: '/v1/hold',
 } as const;
 
 /**
@@ -124,6 +130,9 @@ export function httpIdpControl(controlUrl: string, token: string, capabilities?:
     async createClient(client) {
       await ensureCapabilities();
       return call<IdpClient>('POST', CONTROL_PATHS.clients, client);
+    },
+    async holdSignIns(ms, count = 1) {
+      await call<void>('POST', CONTROL_PATHS.hold, { ms, count });
     },
   };
 }

@@ -33,11 +33,11 @@ function current(): RunReport {
 }
 
 describe('diffReports', () => {
-  it('classifies each (cell, scenario) as regression, fix, new, removed or changed', () => {
+  it('classifies each (cell, scenario) as regression, unjudged, fix, new, removed or changed', () => {
     const kinds = diffReports(baseline(), current()).map((ch) => [ch.kind, ch.cellId === a.id ? 'a' : ch.cellId === b.id ? 'b' : 'c', ch.scenario]);
     expect(kinds).toEqual([
-      ['regression', 'b', 'auto-register'], // not run before, failing now: the baseline did not know this failure
       ['regression', 'a', 'auto-register'],
+      ['unjudged', 'b', 'auto-register'], // a harness fault now: no verdict, so no regression either
       ['new', 'c', 'auto-register'],
       ['new', 'c', 'logout'],
       ['fix', 'a', 'mobile-redirect'],
@@ -65,15 +65,33 @@ describe('diffReports', () => {
     expect(diffReports(before, after).map((ch) => [ch.kind, ch.scenario])).toEqual([['new', 'auto-register'], ['removed', '(cell)']]);
   });
 
+  it('counts a verdict that is not run now as coverage lost, whether the cell started or not', () => {
+    const before = report('docker', [
+      ran(a, [scenario(a, 'auto-register', 'passed', [passCase('on')])]),
+      ran(b, [scenario(b, 'auto-register', 'failed', [boom('known')])]),
+    ]);
+    const after = report('docker', [
+      ran(a, [scenario(a, 'auto-register', 'not-run', [], { reason: 'image ghcr.io/x:v1 unavailable (pull failed)' })]),
+      notRun(b, 'image ghcr.io/x:v1 unavailable (pull failed)'),
+    ]);
+    const changes = diffReports(before, after);
+    expect(changes.map((ch) => [ch.kind, ch.cellId === a.id ? 'a' : 'b', ch.scenario])).toEqual([
+      ['coverage-lost', 'b', 'auto-register'], // sorted by cell id: v2.7.5 before v3.1.0
+      ['coverage-lost', 'a', 'auto-register'],
+      ['new', 'b', '(cell)'],
+    ]);
+    expect(regressions(before, after).map((ch) => ch.kind)).toEqual(['coverage-lost', 'coverage-lost']);
+  });
+
   it('refuses to compare verdicts from different backends', () => {
     expect(() => diffReports(report('embedded', []), current())).toThrow('cannot compare a report from the embedded backend with one from the docker backend');
   });
 });
 
 describe('regressions', () => {
-  it('fails on regressions and on failures the baseline never had, not on known failures', () => {
+  it('fails on regressions and on failures the baseline never had, not on known failures nor harness faults', () => {
     const found = regressions(baseline(), current()).map((ch) => `${ch.kind} ${ch.cellId === c.id ? 'c' : ch.cellId === a.id ? 'a' : 'b'}/${ch.scenario}`);
-    expect(found).toEqual(['regression b/auto-register', 'regression a/auto-register', 'new c/auto-register']);
+    expect(found).toEqual(['regression a/auto-register', 'new c/auto-register']);
   });
 
   it('finds none when the only failures are the ones the baseline already had', () => {
@@ -85,7 +103,8 @@ describe('toMarkdownDiff', () => {
   it('groups the changes under headings naming the backend, with both verdicts and changed image digests', () => {
     const md = toMarkdownDiff(baseline(), current());
     expect(md.split('\n')[0]).toBe('# idp-harness changes (docker backend)');
-    expect(md).toContain('## Regressions: 2 (docker backend)');
+    expect(md).toContain('## Regressions: 1 (docker backend)');
+    expect(md).toContain('## Not judged (harness faults): 1 (docker backend)');
     expect(md).toContain('## Fixes: 1 (docker backend)');
     expect(md).toContain(
       `| ${a.id} | Immich v3.1.0 (ghcr.io/immich-app/immich-server:v3.1.0) × Authelia 4.39.0 (docker.io/authelia/authelia:4.39.0), variant default | auto-register | passed | failed: on (mobile): expected 201, observed 500 "now broken" |`,

@@ -33,6 +33,12 @@ export function controlServer(control: IdpControl, token: string): Server {
     if (req.method === 'GET' && path === CONTROL_PATHS.capabilities) return json(res, 200, control.capabilities);
     if (req.method === 'POST' && path === CONTROL_PATHS.users) return json(res, 201, await control.createUser(await body()));
     if (req.method === 'POST' && path === CONTROL_PATHS.clients) return json(res, 201, await control.createClient(await body()));
+    if (req.method === 'POST' && path === CONTROL_PATHS.hold && control.holdSignIns) {
+      const { ms, count } = (await body()) as { ms?: unknown; count?: unknown };
+      if (typeof ms !== 'number' || ms < 0) throw new BadRequest('hold needs { ms: <non-negative number>, count?: <number> }');
+      await control.holdSignIns(ms, typeof count === 'number' ? count : 1);
+      return json(res, 204);
+    }
     if (req.method === 'PATCH' && path.startsWith(`${CONTROL_PATHS.users}/`)) {
       const username = decodeURIComponent(path.slice(CONTROL_PATHS.users.length + 1));
       await control.updateUser(username, await body());

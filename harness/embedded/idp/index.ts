@@ -106,8 +106,20 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
   });
   const providerCallback = provider.callback();
 
+  // Fault injection: the next `count` sign-in submissions are answered only after `ms` (holdSignIns).
+  const hold = { count: 0, ms: 0 };
   handler = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://idp').pathname;
+    if (path.startsWith(INTERACTION_PREFIX) && req.method === 'POST' && hold.count > 0) {
+      hold.count--;
+      const ms = hold.ms;
+      log.add(`sign-in held for ${ms} ms`);
+      setTimeout(() => {
+        log.add('held sign-in released');
+        handler(req, res);
+      }, ms).unref();
+      return;
+    }
     if (path.startsWith(INTERACTION_PREFIX)) {
       handleInteraction({ provider, store, log, product }, req, res, path).catch((err: Error) => {
         log.add(`interaction error: ${err.message}`);
@@ -143,6 +155,11 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
       const created = store.createClient(client, issuer, idToken);
       log.add(`client ${created.clientId} registered (${created.tokenEndpointAuthMethod}, ID token ${created.idTokenAlg})`);
       return created;
+    },
+    async holdSignIns(ms, count = 1) {
+      hold.ms = ms;
+      hold.count = count;
+      log.add(`the next ${count} sign-in(s) will be held for ${ms} ms`);
     },
   };
 
