@@ -47,7 +47,13 @@ export function autheliaImage(version: string): string {
 
 export const AUTHELIA_PATHS = {
   config: '/config/configuration.yml',
-  users: '/config/users.yml',
+  /**
+   * The users file sits in a directory of its own, which the docker backend bind-mounts: Authelia watches the
+   * file's directory and filters events by name, so a single bind-mounted file rewritten from the host never
+   * reaches its watcher (seen with real 4.38.9, 4.39.0 and 4.39.20); a directory does, in about a second.
+   */
+  usersDir: '/config/users',
+  users: '/config/users/users.yml',
   tlsCert: '/config/tls/cert.pem',
   tlsKey: '/config/tls/key.pem',
   sqlite: '/config/db.sqlite3',

@@ -4,6 +4,7 @@ import { getContainerRuntimeClient, ImageName } from 'testcontainers';
 import { authentikFacts } from './authentik.js';
 import { autheliaImage } from './authelia.js';
 import { immichFacts } from './immich.js';
+import { mapImage } from './image-map.js';
 
 export type ImageCheck = { ok: true; digest?: string } | { ok: false; reason: string };
 
@@ -52,16 +53,16 @@ export async function ensureImage(name: string): Promise<ImageCheck> {
 /** Every image one product version needs, in start order. */
 export function immichImages(version: string): string[] {
   const f = immichFacts(version);
-  return [f.postgres.image, f.redisImage, f.image];
+  return [f.postgres.image, f.redisImage, f.image].map(mapImage);
 }
 
 export function autheliaImages(version: string): string[] {
-  return [autheliaImage(version)];
+  return [mapImage(autheliaImage(version))];
 }
 
 export function authentikImages(version: string): string[] {
   const f = authentikFacts(version);
-  return [f.postgres.image, ...(f.redisImage ? [f.redisImage] : []), f.image];
+  return [f.postgres.image, ...(f.redisImage ? [f.redisImage] : []), f.image].map(mapImage);
 }
 
 /** The images a cell needs on the docker backend (the embedded IdP needs none). */

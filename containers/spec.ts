@@ -1,6 +1,7 @@
 // What a container definition renders: plain data, so unit tests can check it without Docker.
 // HarnessContainer turns a spec into testcontainers calls; nothing else in containers/ talks to testcontainers.
 import { GenericContainer, Wait, type WaitStrategy } from 'testcontainers';
+import { mapImage } from './image-map.js';
 
 export interface FileSpec {
   target: string; // absolute path inside the container
@@ -44,7 +45,7 @@ export function waitStrategyFor(wait: WaitSpec): WaitStrategy {
 /** A GenericContainer configured from a spec. Published ports bind to 127.0.0.1 only. */
 export class HarnessContainer extends GenericContainer {
   constructor(readonly spec: ContainerSpec) {
-    super(spec.image);
+    super(mapImage(spec.image));
     this.withEnvironment(spec.env)
       .withWaitStrategy(waitStrategyFor(spec.wait))
       .withStartupTimeout(spec.startupTimeoutMs);

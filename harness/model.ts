@@ -118,6 +118,8 @@ export interface RunReport {
   finishedAt: string; // ISO
   backend: Backend;
   shard?: { index: number; count: number };
+  /** Set on the partial report a Ctrl-C leaves: only the scenarios that finished are in it. */
+  interrupted?: boolean;
   images: { name: string; digest?: string }[];
   cells: CellReport[];
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { nearest } from '../matrix/errors.js';
 
 type OptionsSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
@@ -20,7 +21,13 @@ export function options<const T extends OptionsSpec>(args: string[], spec: T) {
   try {
     return parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>({ args, options: spec, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    const message = (err as Error).message.split('\n')[0]!;
+    const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
+    const close = unknown === undefined ? undefined : nearest(unknown, Object.keys(spec));
+    if (unknown === undefined) throw new UsageError(message);
+    // Node's own text goes on about positional arguments; the option and the nearest valid one say it all.
+    const hint = close ? `did you mean --${close}?` : `options: ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`;
+    throw new UsageError(`Unknown option '--${unknown}'; ${hint}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { launchBrowser } from '../browser/launch.js';
 import type { RunReport } from '../model.js';
 import { ROOT } from '../runner/run.js';
@@ -34,7 +34,7 @@ describe('idp-harness run', () => {
   it('runs the selected scenarios, writes every report and exits 0 when all verdicts are as expected', async () => {
     const out = join(work, 'ok');
     const r = await cli(['run', '--backend', 'embedded', '--cell', CELL, '--scenario', 'email-required', '--out', out]);
-    expect(r.stderr + r.stdout).toMatch(/1 passed, 0 failed/);
+    expect(r.stderr + r.stdout).toMatch(/1 passed, 0 failed, 0 harness faults, 0 not run \(4 cases judged/);
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(expect.arrayContaining(['junit.xml', 'report.html', 'report.md', 'results.json']));
     const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
@@ -112,24 +112,37 @@ describe('idp-harness up', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('stops a running job with status 130 and leaves no run directory behind', async () => {
-    const child = spawn(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--cell', CELL, '--out', join(work, 'int')], {
+  it('stops a running job with status 130, keeps a partial report of what finished, and leaves nothing in TMPDIR', async () => {
+    // Short: Chromium's profile lives below TMPDIR, and its socket paths must stay under 108 bytes.
+    const tmp = mkdtempSync(join(tmpdir(), 'ih-'));
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
+    const out = join(work, 'int');
+    const child = spawn(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--cell', CELL, '--out', out], {
       cwd: ROOT,
-      env: { ...process.env, IDP_HARNESS_TMP: work },
+      env: { ...process.env, IDP_HARNESS_TMP: work, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    const ready = new Promise<void>((resolve) => {
+    let text = '';
+    let errors = '';
+    child.stderr.on('data', (d) => (errors += d));
+    const ready = new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d) => {
-        out += d;
-        if (/scenario 1\/3/.test(out)) resolve();
+        text += d;
+        if (/scenario 1\/3/.test(text)) resolve();
       });
+      child.on('close', (code) => reject(new Error(`the job ended (${code}) before its first scenario:\n${text}${errors}`)));
     });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     await ready;
     child.kill('SIGINT');
     expect(await closed).toBe(130);
     expect(runDirsLeft()).toEqual([]);
+    // tsx's compile cache (tsx-<uid>) is the loader's, made once and reused by every run; nothing else may stay.
+    expect(readdirSync(tmp).filter((n) => !/^tsx-\d+$/.test(n))).toEqual([]);
+    const partial = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
+    expect(partial.interrupted).toBe(true);
+    expect(partial.cells[0]!.results.length).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Interrupted (Ctrl-C)');
   });
 });
 
@@ -141,11 +154,67 @@ describe('bad input', () => {
     [['run', '--backend', 'embedded', '--immich', 'v9.9.9'], /v9\.9\.9/],
     [['run', '--colour'], /Unknown option '--colour'/],
     [['serve', 'photos', '--version', 'v0.1.0'], /v0\.1\.0.*v1\.113\.0/s],
-  ])('answers %j with one clear error and a non-zero exit', async (args, message) => {
+    [['run', '--backend', 'embedded', '--scenraio', 'auto-register'], /Unknown option '--scenraio'; did you mean --scenario\?/],
+    [['run', '--backend', 'embedded', '--baseline', '/nonexistent/results.json'], /\/nonexistent\/results\.json: no such file/],
+    [['run', '--backend', 'embedded', '--out', '/proc/idp-harness-cannot-write'], /--out \/proc\/idp-harness-cannot-write: cannot write there/],
+    [['run', '--backend', 'embedded', '--expectations', '/nonexistent/expectations.yaml'], /expectations\.yaml:1:1: cannot read the file \(ENOENT\)/],
+    [['report', 'diff', '/nonexistent/a.json', '/nonexistent/b.json'], /a\.json: no such file/],
+    [['report', 'merge', '/nonexistent/shard-1'], /shard-1.*no such file/],
+  ])('answers %j with one clear error and exit 2, before anything starts', async (args, message) => {
     const r = await cli(args);
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
+    expect(runDirsLeft()).toEqual([]);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('idp-harness:'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown scenario', (y: string) => y.replace('  email-required:\n', '  email-requird:\n'), /unknown scenario "email-requird".*did you mean "email-required"/],
+    ['an unknown case', (y: string) => y.replace('    omitted:\n', '    omited:\n'), /unknown case "omited" of scenario email-required.*did you mean "omitted"/],
+    ['an unknown field', (y: string) => y.replace('- expect: { status: 400, message: OAuth profile', '- expect: { staus: 400, message: OAuth profile'), /unknown key "staus".*did you mean "status"/],
+    ['a case with no rule for a selected cell', (y: string) => y.replace(/    omitted:\n      - expect/, '    omitted:\n      - when: { immich: "<1.0.0" }\n        expect'), /no rule of email-required\/omitted matches/],
+  ])('refuses expectations with %s: exit 2 with file:line:col and the fix', async (_what, alter, message) => {
+    const file = join(work, `expectations-${_what.replace(/\W+/g, '-')}.yaml`);
+    const original = readFileSync(join(ROOT, 'fixtures/expectations.yaml'), 'utf8');
+    const altered = alter(original);
+    expect(altered).not.toBe(original);
+    writeFileSync(file, altered);
+    const r = await cli(['run', '--backend', 'embedded', '--cell', CELL, '--expectations', file, '--out', join(work, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/expectations-[\w-]+\.yaml:\d+:\d+: /);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(join(work, 'never', 'results.json'))).toBe(false);
+  });
+
+  it('refuses a second run into an --out directory another run is writing', async () => {
+    const out = join(work, 'busy');
+    const first = spawn(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--cell', CELL, '--scenario', 'email-required', '--out', out], {
+      cwd: ROOT,
+      env: { ...process.env, IDP_HARNESS_TMP: work },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const firstDone = new Promise<number | null>((resolve) => first.on('close', resolve));
+    await new Promise<void>((resolve) => first.stdout.on('data', () => resolve()));
+    const second = await cli(['run', '--backend', 'embedded', '--cell', CELL, '--out', out]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/another run \(pid \d+\) is writing its reports there/);
+    expect(await firstDone).toBe(0);
+  });
+
+  it('does not call a run that judged nothing green', async () => {
+    // Every case of the selected scenario skipped: the run ends with no verdict at all.
+    const file = join(work, 'expectations-all-skipped.yaml');
+    const original = readFileSync(join(ROOT, 'fixtures/expectations.yaml'), 'utf8');
+    writeFileSync(
+      file,
+      original
+        .replace('    omitted:\n      - expect: { status: 400, message: OAuth profile does not have an email address }', '    omitted:\n      - skip: switched off for this test')
+        .replace('    empty:\n      - expect: { status: 400, message: OAuth profile does not have an email address }', '    empty:\n      - skip: switched off for this test'),
+    );
+    const r = await cli(['run', '--backend', 'embedded', '--cell', CELL, '--scenario', 'email-required', '--expectations', file, '--out', join(work, 'nothing')]);
+    expect(r.stdout).toMatch(/\(0 cases judged, 1 cells, embedded backend\)/);
+    expect(r.stdout).toMatch(/nothing was judged/);
+    expect(r.code).toBe(1);
   });
 
   it('names the file, the line and the fix for a broken matrix file', async () => {

@@ -12,13 +12,19 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (sub === 'merge') {
     if (paths.length === 0) throw new UsageError('report merge needs at least one directory holding a results.json');
     const out = resolve(values.out ?? 'reports/merged');
+    // Read before anything is written: a missing or broken baseline is bad input (exit 2), not a late failure.
+    const baseline = values.baseline ? readReport(values.baseline) : undefined;
     const { report, warnings } = mergeDirs(paths, out);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     const files = writeAllReports(out, report);
     process.stdout.write(`merged ${paths.length} report(s), ${report.cells.length} cells: ${files.join(', ')}\n`);
     if (values.baseline) {
-      const changes = regressions(readReport(values.baseline), report);
-      process.stdout.write(changes.length ? `${changes.length} regression(s) against ${values.baseline}\n` : `no regression against ${values.baseline}\n`);
+      const changes = regressions(baseline!, report);
+      process.stdout.write(
+        changes.length
+          ? `${changes.length} regression(s) against ${values.baseline}:\n${changes.map((c) => `  ${c.kind}: ${c.cellId} ${c.scenario}: ${c.after?.message ?? c.after?.status}\n`).join('')}`
+          : `no regression against ${values.baseline}\n`,
+      );
       return changes.length ? 1 : 0;
     }
     return 0;

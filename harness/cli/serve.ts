@@ -6,7 +6,9 @@ import { startEmbeddedIdp } from '../embedded/idp/index.js';
 import { startReferencePhotos } from '../embedded/photos/index.js';
 import type { IdpProduct } from '../model.js';
 import { Cleanup, cleanupOnSignals, makeRunDir, removeDir } from '../run-dir.js';
-import { options, UsageError } from './args.js';
+import { createServer } from 'node:net';
+import { MODELLED_VERSIONS } from '../embedded/photos/versions.js';
+import { InputError, options, UsageError } from './args.js';
 
 const DEFAULT_VERSIONS: Record<IdpProduct, string> = { authelia: '4.39.0', authentik: '2025.10.4' };
 
@@ -22,13 +24,19 @@ export async function serveCommand(args: string[]): Promise<number> {
   const what = positionals[0];
   if (what !== 'idp' && what !== 'photos') throw new UsageError('serve what? use "serve idp" or "serve photos --version vX.Y.Z"');
 
+  // Everything the caller can get wrong is checked before a directory or a server exists.
+  const port = values.port ? Number(values.port) : 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${values.port}": use a TCP port number`);
+  if (port) await assertPortFree(port);
+  if (what === 'photos') {
+    if (!values.version) throw new UsageError('serve photos needs --version, e.g. --version v3.1.0');
+    assertModelledVersion(values.version as string);
+  }
   const cleanup = new Cleanup();
   const runDir = makeRunDir('idp-harness-serve-');
   cleanup.add('run directory', () => removeDir(runDir));
   cleanupOnSignals(cleanup, () => process.stdout.write('\nstopping…\n'));
   const ca = createCa(join(runDir, 'ca'));
-  const port = values.port ? Number(values.port) : 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${values.port}": use a TCP port number`);
 
   try {
     if (what === 'idp') {
@@ -77,6 +85,22 @@ export async function serveCommand(args: string[]): Promise<number> {
     await cleanup.run();
     throw err;
   }
+}
+
+function assertModelledVersion(version: string): void {
+  if (!(MODELLED_VERSIONS as readonly string[]).includes(version)) {
+    throw new InputError(`--version "${version}": the reference model covers Immich ${MODELLED_VERSIONS.join(', ')}; choose one of them`);
+  }
+}
+
+async function assertPortFree(port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new InputError(`--port ${port}: ${err.code === 'EADDRINUSE' ? 'already in use on 127.0.0.1' : err.message}; choose another port or leave --port out for a free one`)),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
 }
 
 function writeSecret(dir: string, name: string, value: string): string {

@@ -1,16 +1,18 @@
-// Scenario control of a real Authelia: users by rewriting its watched users file (bind-mounted, rewritten
-// in place), clients from the pool registered in its configuration at start.
+// Scenario control of a real Authelia: users by replacing its watched users file (in a bind-mounted directory,
+// which is what Authelia's watcher sees), clients from the pool registered in its configuration at start.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { AUTHELIA_PATHS, autheliaFeatures, IMMICH_SCOPE, renderAutheliaUsers, type AutheliaUser } from '../../containers/authelia.js';
 import { caAgent } from '../ca/dispatcher.js';
 import { containerExec } from '../docker/exec.js';
 import { base32Encode } from '../drivers/totp.js';
 import { claimClient } from './client-pool.js';
+import { timeoutScale } from '../flows/pacing.js';
 import type { IdpControl, NewIdpUser } from './control.js';
 
-const RELOAD_TIMEOUT_MS = 15_000;
+/** Reload takes about 1 s on an idle machine; the scale gives a loaded one more. */
+const reloadTimeoutMs = () => Math.round(30_000 * timeoutScale());
 const SYNC_USER = 'harness-sync';
 
 export function autheliaControl(
@@ -26,9 +28,11 @@ export function autheliaControl(
   async function save(users: AutheliaUser[]): Promise<void> {
     writeFileSync(stateFile, JSON.stringify(users), { mode: 0o600 });
     const sync: AutheliaUser = { username: SYNC_USER, password: randomBytes(12).toString('hex'), displayname: 'harness sync' };
-    // Same inode: a rename would not reach the bind mount inside the container.
-    writeFileSync(info.usersFile, renderAutheliaUsers(info.version, [...users, sync], { hashIterations: 1000 }));
-    const deadline = Date.now() + RELOAD_TIMEOUT_MS;
+    // Written aside and renamed over: Authelia never reads a half-written file, and its directory watch sees the rename.
+    const next = `${info.usersFile}.next`;
+    writeFileSync(next, renderAutheliaUsers(info.version, [...users, sync], { hashIterations: 1000 }), { mode: 0o600 });
+    renameSync(next, info.usersFile);
+    const deadline = Date.now() + reloadTimeoutMs();
     for (;;) {
       const res = await request(`${info.origin}/api/firstfactor`, {
         method: 'POST',
@@ -38,7 +42,7 @@ export function autheliaControl(
       });
       await res.body.dump();
       if (res.statusCode === 200) return;
-      if (Date.now() > deadline) throw new Error(`Authelia did not reload ${info.usersFile} within ${RELOAD_TIMEOUT_MS} ms (last answer ${res.statusCode})`);
+      if (Date.now() > deadline) throw new Error(`Authelia did not reload ${info.usersFile} within ${reloadTimeoutMs()} ms (last answer ${res.statusCode})`);
       await new Promise((r) => setTimeout(r, 200)); // polling a file watcher: there is no push signal to wait on
     }
   }

@@ -147,6 +147,7 @@ export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): strin
       `Started ${report.startedAt}, finished ${report.finishedAt}` +
         (report.shard ? `; shard ${report.shard.index} of ${report.shard.count}` : '') +
         `. ${totalsSentence(t)}.`,
+      ...(report.interrupted ? ['', '**Interrupted (Ctrl-C): a partial report of the scenarios that finished.**'] : []),
       '',
       ...compatibilityTable(report),
       '',

@@ -117,6 +117,7 @@ const runReportProps = {
     required: ['index', 'count'],
     properties: { index: { type: 'integer', minimum: 0 }, count: { type: 'integer', minimum: 1 } },
   },
+  interrupted: { type: 'boolean' },
   images: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['name'], properties: imageProps } },
   cells: { type: 'array', items: { $ref: '#/$defs/cellReport' } },
 } as const;

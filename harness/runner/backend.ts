@@ -6,7 +6,11 @@ import type { Backend } from '../model.js';
  * `images()` lists every image the selected docker cells need: auto picks docker only when each of them is
  * present or pullable, and otherwise names the first one that is not.
  */
-export async function chooseBackend(wanted: Backend | 'auto', out: NodeJS.WritableStream, images?: () => string[]): Promise<Backend> {
+export async function chooseBackend(
+  wanted: Backend | 'auto',
+  out: NodeJS.WritableStream,
+  images?: () => string[] | { none: string },
+): Promise<Backend> {
   if (wanted === 'embedded') return 'embedded';
   const { dockerAvailable, upstreamImagesReachable } = await import('../docker/engine.js');
   const engine = await dockerAvailable();
@@ -18,7 +22,12 @@ export async function chooseBackend(wanted: Backend | 'auto', out: NodeJS.Writab
     out.write(`backend: embedded (no usable Docker: ${engine.reason})\n`);
     return 'embedded';
   }
-  const found = await upstreamImagesReachable(images?.());
+  const wantedImages = images?.();
+  if (wantedImages && !Array.isArray(wantedImages)) {
+    out.write(`backend: embedded (the selection names no docker cell: ${wantedImages.none})\n`);
+    return 'embedded';
+  }
+  const found = await upstreamImagesReachable(wantedImages);
   if (!found.ok) {
     out.write(`backend: embedded (Docker answers, but not every image of the selected cells can be had: ${found.reason}); use --backend docker to run what can run\n`);
     return 'embedded';

@@ -1,7 +1,7 @@
 // The reports directory of a run: it must be writable, and only one run writes into it at a time (two runs
 // into one directory would mix their results). A lock file names the owning process; a stale one is taken over.
-import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../cli/args.js';
 
 const LOCK = '.idp-harness.lock';
@@ -15,10 +15,26 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * mkdir -p one level at a time: Node's recursive mkdir never returns under some pseudo file systems (/proc),
+ * where a plain mkdir fails at once.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const d of missing) mkdirSync(d);
+}
+
 /** Creates and locks `dir`; returns the function that releases it. Throws InputError (exit 2) when it cannot. */
 export function claimOutDir(dir: string): () => void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new InputError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable directory`);

@@ -56,7 +56,13 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   loadExpectations(opts.expectationsFile, matrix);
   if (opts.baseline) readReportFile(opts.baseline);
   const releaseOut = claimOutDir(opts.outDir);
-  const dockerImages = () => [...new Set(selectCells(expandCells(matrix, 'docker'), opts.filters ?? {}, matrix).flatMap(imagesFor))];
+  const dockerImages = (): string[] | { none: string } => {
+    try {
+      return [...new Set(selectCells(expandCells(matrix, 'docker'), opts.filters ?? {}, matrix).flatMap(imagesFor))];
+    } catch (err) {
+      return { none: (err as Error).message };
+    }
+  };
   let backend: Backend;
   try {
     backend = await chooseBackend(opts.backend, out, dockerImages);
@@ -80,9 +86,22 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const cleanup = new Cleanup();
   cleanup.add('out directory lock', releaseOut);
-  const stopSignals = cleanupOnSignals(cleanup, (s) => progress.interrupted?.(s));
+  const collector = new ResultCollector({ scenarioDone: (r) => progress.scenarioDone(r) });
+  let env: Awaited<ReturnType<typeof bringUp>> | undefined;
+  // Ctrl-C keeps what finished: a partial report of the scenarios that completed, then everything is removed.
+  const stopSignals = cleanupOnSignals(cleanup, (s) => {
+    progress.interrupted?.(s);
+    if (!env) return;
+    try {
+      const partial = buildReport(backend, env.infos.filter(Boolean), collector, startedAt, opts, env.stacks.map((st) => [st.info.cell.id, st.logs()]));
+      writeAllReports(opts.outDir, { ...partial, interrupted: true });
+      out.write(`partial report of what finished written to ${opts.outDir}\n`);
+    } catch (err) {
+      out.write(`no partial report: ${(err as Error).message}\n`);
+    }
+  });
   try {
-    const env = await bringUp(backend, plans, {
+    env = await bringUp(backend, plans, {
       cleanup,
       events: {
         cellStarting: (id) => progress.cellStarting(id),
@@ -93,7 +112,6 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     mkdirSync(opts.outDir, { recursive: true });
     // Tells the scenarios project's global setup that this process owns the stacks.
     process.env.IDP_HARNESS_OWNER = 'cli';
-    const collector = new ResultCollector({ scenarioDone: (r) => progress.scenarioDone(r) });
     const vitest = await startVitest(
       'test',
       [],

@@ -10,6 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, engineRequest, RUN_LABEL } from '../docker/engine.js';
 import type { RunReport } from '../model.js';
 import { ROOT } from '../runner/run.js';
+import { imagesFor } from '../../containers/images.js';
+import { Readable } from 'node:stream';
+
+/** An empty tar archive (two zero blocks): enough for `docker import` to make an image. */
+const emptyTar = () => Buffer.alloc(1024);
 
 const work = mkdtempSync(join(tmpdir(), 'idp-harness-docker-run-'));
 let docker: Awaited<ReturnType<typeof dockerAvailable>>;
@@ -31,9 +36,16 @@ async function anythingOfTheHarness(): Promise<{ containers: string[]; networks:
   };
 }
 
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+/** An image name that no registry can have (.invalid is reserved), so a test never depends on what is present. */
+const NEVER = 'idp-harness.invalid/never:0';
+/** Maps every image of one cell to NEVER except those in `keep`. */
+function mapAllBut(keep: string[], images: string[]): string {
+  return images.filter((i) => !keep.includes(i)).map((i) => `${i}=${NEVER}`).join(',');
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/idp-harness.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/idp-harness.mjs', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -50,7 +62,7 @@ describe('idp-harness run --backend docker', () => {
     const out = join(work, 'local');
     const cells = 'immich-v3.1.0__authentik-2025.10.4__signing-key__docker,immich-v1.132.3__authelia-4.39.0__post__docker';
     const r = await cli(['run', '--backend', 'docker', '--images', 'local', '--cell', cells, '--scenario', 'auto-register', '--out', out]);
-    expect(r.out).toMatch(/2 passed, 0 failed, 0 not run \(2 cells, docker backend\)/);
+    expect(r.out).toMatch(/2 passed, 0 failed, 0 harness faults, 0 not run \(\d+ cases judged, 2 cells, docker backend\)/);
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
     expect(report.backend).toBe('docker');
@@ -70,13 +82,50 @@ describe('idp-harness run --backend docker', () => {
       ctx.skip();
     }
     const out = join(work, 'upstream');
-    const r = await cli(['run', '--backend', 'docker', '--cell', 'immich-v3.1.0__authelia-4.39.20__post__docker', '--out', out]);
+    const cellId = 'immich-v3.1.0__authelia-4.39.20__post__docker';
+    const env = { IDP_HARNESS_IMAGE_MAP: mapAllBut([], imagesFor({ immich: 'v3.1.0', idp: { product: 'authelia', version: '4.39.20' } })) };
+    const r = await cli(['run', '--backend', 'docker', '--cell', cellId, '--out', out], env);
     const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
     const [cell] = report.cells;
     expect(cell!.status).toBe('not-run');
-    expect(cell!.reason).toMatch(/^image \S+:\S+ unavailable \(.+\)/);
+    expect(cell!.reason).toMatch(/^image idp-harness\.invalid\/never:0 unavailable \(.+\)/);
     expect(cell!.results.every((s) => s.status === 'not-run')).toBe(true);
     expect(r.out).toMatch(/not run: immich-v3\.1\.0__authelia-4\.39\.20__post__docker: image /);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/not run: image/);
+    // A registry outage is not green: the not-run cell fails the run unless a partial matrix is allowed…
+    expect(r.out).toMatch(/pass --allow-not-run to accept a partial matrix/);
+    expect(r.code).toBe(1);
+    // …and even then, a run that judged nothing is not green.
+    const allowed = await cli(['run', '--backend', 'docker', '--cell', cellId, '--allow-not-run', '--out', join(work, 'allowed')], env);
+    expect(allowed.out).toMatch(/nothing was judged/);
+    expect(allowed.code).toBe(1);
+  });
+
+  it('with --backend auto, picks embedded when one image of the selected cells is present and the others cannot be had, naming the first missing', async (ctx) => {
+    if (!docker.ok) {
+      if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
+      ctx.skip();
+    }
+    // One image surely present: a tiny one imported here under a name of the test's own.
+    const present = 'idp-harness-test/present:1';
+    const imported = await engineRequest('POST', `/images/create?fromSrc=-&repo=idp-harness-test/present&tag=1`, {
+      body: Readable.from(emptyTar()),
+      contentType: 'application/x-tar',
+    });
+    expect(imported.status).toBe(200);
+    try {
+      const images = imagesFor({ immich: 'v3.1.0', idp: { product: 'authelia', version: '4.39.0' } });
+      const immich = images.find((i) => i.includes('immich-server'))!;
+      const env = { IDP_HARNESS_IMAGE_MAP: [`${immich}=${present}`, mapAllBut([immich], images)].join(',') };
+      const r = await cli(
+        ['run', '--immich', 'v3.1.0', '--idp', 'authelia-4.39.0', '--scenario', 'email-required', '--out', join(work, 'auto')],
+        env,
+      );
+      expect(r.out).toMatch(/backend: embedded \(Docker answers, but not every image of the selected cells can be had: idp-harness\.invalid\/never:0 is not present/);
+      expect(r.out).toMatch(/1 passed, 0 failed, 0 harness faults, 0 not run \(4 cases judged, 1 cells, embedded backend\)/);
+      expect(r.code).toBe(0);
+    } finally {
+      await engineRequest('DELETE', `/images/${encodeURIComponent(present)}?force=true`);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { AUTHELIA_PATHS, autheliaFeatures, autheliaImage, renderAuthelia, render
 import { AuthentikContainer, authentikFacts } from '../../containers/authentik.js';
 import { EmbeddedIdpContainer } from '../../containers/embedded-idp.js';
 import { autheliaImages, authentikImages, ensureImage, immichImages } from '../../containers/images.js';
+import { mapImage } from '../../containers/image-map.js';
 import { ImmichContainer, immichFacts } from '../../containers/immich.js';
 import { ensureLocalImage } from '../../containers/local-image.js';
 import { PostgresContainer } from '../../containers/postgres.js';
@@ -64,14 +65,14 @@ export function dockerProvenance(cell: Cell, localImage?: string): CellProvenanc
   const photos =
     impl.photos === 'reference'
       ? `reference model of Immich ${cell.immich} (${local})`
-      : `Immich ${cell.immich} (${immichFacts(cell.immich).image})`;
+      : `Immich ${cell.immich} (${mapImage(immichFacts(cell.immich).image)})`;
   const profile = cell.idp.product === 'oidc-provider' ? 'plain' : `${cell.idp.product} ${cell.idp.version}`;
   const idp =
     impl.idp === 'embedded'
       ? `embedded oidc-provider, ${profile} profile (${cell.idp.variant}) (${local})`
       : impl.idp === 'authelia'
-        ? `Authelia ${cell.idp.version} (${autheliaImage(cell.idp.version)})`
-        : `authentik ${cell.idp.version} (${authentikFacts(cell.idp.version).image})`;
+        ? `Authelia ${cell.idp.version} (${mapImage(autheliaImage(cell.idp.version))})`
+        : `authentik ${cell.idp.version} (${mapImage(authentikFacts(cell.idp.version).image)})`;
   return { photos, idp };
 }
 
@@ -268,15 +269,17 @@ async function startAuthelia(ctx: Context): Promise<IdpUp> {
     customClaims: features.customClaims,
   }));
   const placeholder = { username: 'harness-placeholder', password: alnum(24), displayname: 'Placeholder', disabled: true };
-  const usersFile = join(dir, 'users.yml');
+  // The users file's directory is bind-mounted (Authelia watches the directory); the control replaces the file in it.
+  const usersDir = join(dir, 'authelia-users');
+  mkdirSync(usersDir, { recursive: true, mode: 0o700 });
+  const usersFile = join(usersDir, basename(AUTHELIA_PATHS.users));
   const clientsFile = join(dir, 'clients.json');
-  // The users file is bind-mounted and watched by Authelia: the control rewrites it in place (same inode).
   writeFileSync(usersFile, renderAutheliaUsers(cell.idp.version, [placeholder]), { mode: 0o600 });
   const jwksKeyPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return withFreePort(ctx, 'idp', async (port) => {
     const spec = renderAuthelia({ version: cell.idp.version, port, tls: ctx.ca.issue([AUTH_HOST]), jwksKeyPem, clients, users: [placeholder] });
     spec.files = spec.files.filter((f) => f.target !== AUTHELIA_PATHS.users);
-    const c = new HarnessContainer(spec).withBindMounts([{ source: usersFile, target: AUTHELIA_PATHS.users, mode: 'rw' }]);
+    const c = new HarnessContainer(spec).withBindMounts([{ source: usersDir, target: AUTHELIA_PATHS.usersDir, mode: 'rw' }]);
     const log = new ContainerLog('idp');
     attach(ctx, c, 'idp', log);
     await startNamed(ctx, 'idp', log, () => c.start());
