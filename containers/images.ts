@@ -6,7 +6,8 @@ import { autheliaImage } from './authelia.js';
 import { immichFacts } from './immich.js';
 import { mapImage } from './image-map.js';
 
-export type ImageCheck = { ok: true; digest?: string } | { ok: false; reason: string };
+/** digest: the registry's (repo digest), absent for a locally built image; id: the engine's image ID. */
+export type ImageCheck = { ok: true; digest?: string; id?: string } | { ok: false; reason: string };
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -44,7 +45,7 @@ export async function ensureImage(name: string): Promise<ImageCheck> {
   try {
     const info = await client.image.inspect(image);
     const digest = info.RepoDigests?.[0]?.split('@')[1];
-    return digest ? { ok: true, digest } : { ok: true };
+    return { ok: true, ...(digest ? { digest } : {}), ...(info.Id ? { id: info.Id } : {}) };
   } catch {
     return { ok: true }; // present (pull succeeded) but not inspectable: the digest is only informative
   }

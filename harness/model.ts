@@ -120,6 +120,7 @@ export interface RunReport {
   shard?: { index: number; count: number };
   /** Set on the partial report a Ctrl-C leaves: only the scenarios that finished are in it. */
   interrupted?: boolean;
-  images: { name: string; digest?: string }[];
+  /** digest: the registry's; id: the engine's image ID (a locally built image has an id and no digest). */
+  images: { name: string; digest?: string; id?: string }[];
   cells: CellReport[];
 }

@@ -44,26 +44,42 @@ export async function startTlsFront(o: TlsFrontOptions): Promise<TlsFront> {
       return;
     }
     const to = target;
-    const upstream = request(
-      {
-        host: to.host,
-        port: to.port,
-        method: req.method,
-        path: req.url,
-        headers: forwardedHeaders(req.headers, req.socket.remoteAddress),
-        agent,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.rawHeaders);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', (err) => {
-      o.onError?.(`front ${req.method} ${req.url}: ${err.message}`);
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`TLS front: upstream ${to.host}:${to.port} failed: ${err.message}`);
+    // The body is read whole first (the browser's requests to Immich are small), so a request can be sent again.
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const send = (attempt: number) => {
+        const upstream = request(
+          {
+            host: to.host,
+            port: to.port,
+            method: req.method,
+            path: req.url,
+            headers: forwardedHeaders(req.headers, req.socket.remoteAddress),
+            agent,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.rawHeaders);
+            up.pipe(res);
+          },
+        );
+        upstream.on('error', (err: NodeJS.ErrnoException) => {
+          // A keep-alive socket the server had already closed fails before any byte of an answer: the request
+          // never reached the server, so it is sent once more on a new connection, and the stack log says so.
+          if (upstream.reusedSocket && !res.headersSent && attempt === 1 && /ECONNRESET|EPIPE|socket hang up/.test(`${err.code} ${err.message}`)) {
+            o.onError?.(`front ${req.method} ${req.url}: ${err.code ?? err.message} on a reused keep-alive socket; sent again on a new connection`);
+            send(2);
+            return;
+          }
+          o.onError?.(`front ${req.method} ${req.url}: ${err.message}`);
+          if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+          res.end(`TLS front: upstream ${to.host}:${to.port} failed: ${err.message}`);
+        });
+        upstream.end(body);
+      };
+      send(1);
     });
-    req.pipe(upstream);
   });
   // WebSocket upgrades (the web app's live updates) pass through as bytes after the rewritten head.
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {

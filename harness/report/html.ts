@@ -174,7 +174,7 @@ export function toHtml(report: RunReport, options: HtmlOptions = {}): string {
   // Embedded pages allow only data: images; linked pages also their own directory's files.
   const img = opts.embedArtifacts ? 'data:' : "data: 'self'";
   const images = report.images.length
-    ? `<ul>${report.images.map((i) => `<li><code>${esc(i.name)}</code> ${i.digest ? `<code>${esc(i.digest)}</code>` : '(digest unknown)'}</li>`).join('')}</ul>`
+    ? `<ul>${report.images.map((i) => `<li><code>${esc(i.name)}</code> ${i.digest ? `<code>${esc(i.digest)}</code>` : i.id ? `locally built (no registry digest), image ID <code>${esc(i.id)}</code>` : '(digest unknown)'}</li>`).join('')}</ul>`
     : `<p>${report.backend === 'embedded' ? 'No container images: the embedded backend runs in-process reference models and profiles.' : 'No images recorded.'}</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

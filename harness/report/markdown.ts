@@ -128,13 +128,19 @@ function images(report: RunReport): string[] {
     );
     return out;
   }
-  for (const i of report.images) out.push(`- \`${i.name}\` ${i.digest ? `\`${i.digest}\`` : '(digest unknown)'}`);
+  for (const i of report.images) out.push(`- \`${i.name}\` ${imageNote(i)}`);
   return out;
 }
 
 export interface MarkdownOptions {
   /** Byte budget; default fits $GITHUB_STEP_SUMMARY. */
   maxBytes?: number;
+}
+
+/** The registry digest, or "locally built" with the engine's image ID: a rebuilt image is not the published one. */
+function imageNote(i: RunReport['images'][number]): string {
+  if (i.digest) return `\`${i.digest}\``;
+  return i.id ? `locally built (no registry digest), image ID \`${i.id}\`` : '(digest unknown)';
 }
 
 export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): string {

@@ -103,7 +103,11 @@ const cellReportProps = {
   results: { type: 'array', items: { $ref: '#/$defs/scenario' } },
 } as const;
 
-const imageProps = { name: nonEmpty, digest: { type: 'string', pattern: '^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$' } } as const;
+const imageProps = {
+  name: nonEmpty,
+  digest: { type: 'string', pattern: '^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$' },
+  id: { type: 'string', pattern: '^[a-z0-9]+:[a-fA-F0-9]{32,}$' },
+} as const;
 
 const runReportProps = {
   schemaVersion: { const: REPORT_SCHEMA_VERSION },

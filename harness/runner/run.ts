@@ -179,7 +179,7 @@ function buildReport(
   };
 }
 
-function uniqueImages(images: { name: string; digest?: string }[]): { name: string; digest?: string }[] {
+function uniqueImages(images: RunReport["images"]): RunReport["images"] {
   const seen = new Map(images.map((i) => [`${i.name}@${i.digest ?? ''}`, i]));
   return [...seen.values()];
 }

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, engineRequest, RUN_LABEL } from '../docker/engine.js';
 import type { RunReport } from '../model.js';
 import { ROOT } from '../runner/run.js';
-import { imagesFor } from '../../containers/images.js';
+import { ensureImage, imagesFor } from '../../containers/images.js';
+import { imageOrigin, requireImages } from './docker.js';
 import { Readable } from 'node:stream';
 
 /** An empty tar archive (two zero blocks): enough for `docker import` to make an image. */
@@ -99,6 +100,30 @@ describe('idp-harness run --backend docker', () => {
     const allowed = await cli(['run', '--backend', 'docker', '--cell', cellId, '--allow-not-run', '--out', join(work, 'allowed')], env);
     expect(allowed.out).toMatch(/nothing was judged/);
     expect(allowed.code).toBe(1);
+  });
+
+  it('credits a locally built image under an official-looking tag as locally built, with its image ID, never as the published one', async (ctx) => {
+    if (!docker.ok) {
+      if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
+      ctx.skip();
+    }
+    const name = 'idp-harness-test/rebuilt:1';
+    const imported = await engineRequest('POST', `/images/create?fromSrc=-&repo=idp-harness-test/rebuilt&tag=1`, {
+      body: Readable.from(emptyTar()),
+      contentType: 'application/x-tar',
+    });
+    expect(imported.status).toBe(200);
+    try {
+      const check = await ensureImage(name);
+      expect(check).toMatchObject({ ok: true, id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+      expect(check.ok && check.digest).toBeFalsy();
+      const [ref] = await requireImages([name]);
+      const id = ref!.id!.replace('sha256:', '').slice(0, 12);
+      expect(imageOrigin(name, [ref!])).toBe(`${name}, locally built, image ${id}`);
+      expect(imageOrigin(name, [{ name, digest: `sha256:${'a'.repeat(64)}` }])).toBe(`${name}@sha256:${'a'.repeat(64)}`);
+    } finally {
+      await engineRequest('DELETE', `/images/${encodeURIComponent(name)}?force=true`);
+    }
   });
 
   it('with --backend auto, picks embedded when one image of the selected cells is present and the others cannot be had, naming the first missing', async (ctx) => {

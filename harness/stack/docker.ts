@@ -12,6 +12,12 @@ import { AuthentikContainer, authentikFacts } from '../../containers/authentik.j
 import { EmbeddedIdpContainer } from '../../containers/embedded-idp.js';
 import { autheliaImages, authentikImages, ensureImage, immichImages } from '../../containers/images.js';
 import { mapImage } from '../../containers/image-map.js';
+
+export interface ImageRef {
+  name: string;
+  digest?: string;
+  id?: string;
+}
 import { ImmichContainer, immichFacts } from '../../containers/immich.js';
 import { ensureLocalImage } from '../../containers/local-image.js';
 import { PostgresContainer } from '../../containers/postgres.js';
@@ -59,36 +65,47 @@ export function upstreamImagesFor(cell: Cell): string[] {
   return [...new Set([...idp, ...(impl.photos === 'immich' ? immichImages(cell.immich) : [])])];
 }
 
-export function dockerProvenance(cell: Cell, localImage?: string): CellProvenance {
+export function dockerProvenance(cell: Cell, localImage?: string, images?: ImageRef[]): CellProvenance {
   const impl = implementationFor(cell);
   const local = `local image ${localImage ?? 'idp-harness-local'}`;
   const photos =
     impl.photos === 'reference'
       ? `reference model of Immich ${cell.immich} (${local})`
-      : `Immich ${cell.immich} (${mapImage(immichFacts(cell.immich).image)})`;
+      : `Immich ${cell.immich} (${imageOrigin(mapImage(immichFacts(cell.immich).image), images)})`;
   const profile = cell.idp.product === 'oidc-provider' ? 'plain' : `${cell.idp.product} ${cell.idp.version}`;
   const idp =
     impl.idp === 'embedded'
       ? `embedded oidc-provider, ${profile} profile (${cell.idp.variant}) (${local})`
       : impl.idp === 'authelia'
-        ? `Authelia ${cell.idp.version} (${mapImage(autheliaImage(cell.idp.version))})`
-        : `authentik ${cell.idp.version} (${mapImage(authentikFacts(cell.idp.version).image)})`;
+        ? `Authelia ${cell.idp.version} (${imageOrigin(mapImage(autheliaImage(cell.idp.version)), images)})`
+        : `authentik ${cell.idp.version} (${imageOrigin(mapImage(authentikFacts(cell.idp.version).image), images)})`;
   return { photos, idp };
 }
 
 /** Every image found locally or pulled, or an error naming the first that cannot be had. */
-export async function requireImages(names: string[]): Promise<{ name: string; digest?: string }[]> {
+export async function requireImages(names: string[]): Promise<ImageRef[]> {
   const checks = await Promise.all(names.map(async (name) => ({ name, check: await ensureImage(name) })));
-  const found: { name: string; digest?: string }[] = [];
+  const found: ImageRef[] = [];
   for (const { name, check } of checks) {
     if (!check.ok) {
       // ensureImage may already phrase its reason as the whole sentence.
       const inner = /^image \S+ unavailable \((.*)\)$/s.exec(check.reason)?.[1] ?? check.reason;
       throw new Error(`image ${name} unavailable (${inner})`);
     }
-    found.push(check.digest ? { name, digest: check.digest } : { name });
+    found.push({ name, ...(check.digest ? { digest: check.digest } : {}), ...(check.id ? { id: check.id } : {}) });
   }
   return found;
+}
+
+/**
+ * Which build of an image a verdict came from: the registry digest when the engine has one, otherwise the
+ * engine's image ID and "locally built" — a rebuilt image under an official tag is not the published one.
+ */
+export function imageOrigin(name: string, images: ImageRef[] = []): string {
+  const found = images.find((i) => i.name === name);
+  if (!found) return name;
+  if (found.digest) return `${name}@${found.digest}`;
+  return `${name}, locally built${found.id ? `, image ${found.id.replace(/^sha256:/, '').slice(0, 12)}` : ''}`;
 }
 
 export interface DockerStackOptions {
@@ -478,7 +495,7 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
     return {
       info: {
         cell,
-        provenance: dockerProvenance(cell, localImage),
+        provenance: dockerProvenance(cell, localImage, images),
         readyMs,
         scenarios,
         // Every image the verdicts came from, with its digest where the engine knows one (the report lists them).

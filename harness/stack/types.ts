@@ -16,7 +16,7 @@ export interface StackInfo {
   notRun?: string;
   readyMs?: number;
   /** Images the stack ran, with digests when known (for the report). */
-  images?: { name: string; digest?: string }[];
+  images?: { name: string; digest?: string; id?: string }[];
   /** Ids of the scenarios this cell runs (from the matrix). */
   scenarios: string[];
   /** The run CA (public certificate) every party trusts. */
