@@ -7,14 +7,17 @@ Usage:
   idp-harness run [--backend auto|embedded|docker] [--out DIR] [--immich V,..] [--idp NAME[-V],..]
                   [--scenario ID,..] [--cell ID,..] [--shard I/N] [--baseline results.json]
                   [--matrix FILE] [--expectations FILE] [--images upstream|local]
-  idp-harness serve idp [--idp authelia|authentik] [--version V] [--variant NAME]
+                  [--allow-not-run] [--timeout-scale X] [--logins N]
+  idp-harness serve idp [--idp authelia|authentik] [--version V] [--encryption-key] [--no-signing-key]
+                        [--auth-method client_secret_basic|client_secret_post] [--port P]
   idp-harness serve photos --version vX.Y.Z
   idp-harness up --cell ID [--backend B]       one cell's stack, kept running until Ctrl-C
   idp-harness matrix [--format github|list] [--backend B] [--shards N] [filters]
   idp-harness report merge DIR... [--out DIR]
   idp-harness report diff OLD.json NEW.json
 
-Exit status: 0 all verdicts as expected, 1 a verdict differs (or a regression with --baseline), 2 bad input.`;
+Exit status: 0 every case judged as expected; 1 a verdict differs (with --baseline: a regression or lost
+coverage), a docker cell could not run, or nothing was judged; 2 bad input; 3 harness faults only.`;
 
 
 // Loaded on demand: `matrix` and `report` should not pay for the servers' imports.

@@ -1,5 +1,6 @@
 // Brings a run's environment up: run directory, CA, one browser for every scenario, and a stack per cell.
 // Used by the CLI (`idp-harness run`) and by vitest's global setup (plain `vitest run scenarios/...`).
+import { availableParallelism, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { createCa, type Ca } from '../ca/ca.js';
 import { launchBrowserServer } from '../browser/launch.js';
@@ -73,8 +74,7 @@ export async function bringUp(
   const start = await starters[backend]();
   const stacks: Stack[] = [];
   const infos: StackInfo[] = new Array(plans.length);
-  // Real products take minutes and gigabytes to start: one stack at a time; the models start in seconds.
-  const concurrency = opts.concurrency ?? (backend === 'embedded' ? 8 : plans.every((p) => p.cell.images === 'local') ? 4 : 1);
+  const concurrency = opts.concurrency ?? stackStarts(backend, plans);
   let next = 0;
   const worker = async () => {
     while (next < plans.length) {
@@ -96,6 +96,23 @@ export async function bringUp(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, plans.length) }, worker));
   return { runDir, ca, browserWsEndpoint: browser?.wsEndpoint() ?? '', stacks, infos, cleanup };
+}
+
+/**
+ * How many stacks start at once. The models start in a fraction of a second each; real products are bound by
+ * the machine: a start keeps about one core busy (Immich's migrations, Authelia's and authentik's boot) and a
+ * stack holds about 2 GiB. IDP_HARNESS_STACK_STARTS overrides it.
+ */
+export function stackStarts(backend: Backend, plans: CellPlan[]): number {
+  const given = process.env.IDP_HARNESS_STACK_STARTS;
+  if (given) {
+    const n = Number(given);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`IDP_HARNESS_STACK_STARTS="${given}" is not a positive whole number: set it to e.g. 2`);
+    return n;
+  }
+  if (backend === 'embedded') return 8;
+  if (plans.every((p) => p.cell.images === 'local')) return 4;
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 ** 31)));
 }
 
 function notRunInfo(cell: Cell, scenarios: string[], ca: Ca, reason: string, provenance: StackInfo['provenance']): StackInfo {
