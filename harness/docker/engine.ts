@@ -148,11 +148,18 @@ function sweepScript(socketPath: string, host: string, port: number, label: stri
       req.end();
     });
   const filter = encodeURIComponent(JSON.stringify({ label: [label] }));
+  // A create the dying process had sent may still complete in the engine after a first listing: sweep in
+  // rounds until two listings half a second apart find nothing (bounded: 20 rounds).
   void (async () => {
-    const cs = JSON.parse(await call('GET', `/containers/json?all=true&filters=${filter}`)) as { Id: string }[];
-    await Promise.all(cs.map((c) => call('DELETE', `/containers/${c.Id}?force=true&v=true`)));
-    const ns = JSON.parse(await call('GET', `/networks?filters=${filter}`)) as { Name: string }[];
-    for (const n of ns) await call('DELETE', `/networks/${encodeURIComponent(n.Name)}`);
+    let quiet = 0;
+    for (let round = 0; round < 20 && quiet < 2; round++) {
+      const cs = JSON.parse(await call('GET', `/containers/json?all=true&filters=${filter}`)) as { Id: string }[];
+      await Promise.all(cs.map((c) => call('DELETE', `/containers/${c.Id}?force=true&v=true`)));
+      const ns = JSON.parse(await call('GET', `/networks?filters=${filter}`)) as { Name: string }[];
+      for (const n of ns) await call('DELETE', `/networks/${encodeURIComponent(n.Name)}`);
+      quiet = cs.length + ns.length === 0 ? quiet + 1 : 0;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   })();
 }
 

@@ -64,7 +64,8 @@ export async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (err instanceof HarnessFault) throw err;
     const kind = faultKindOf(err);
     if (!kind) throw err;
-    const cause = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+    // eslint-disable-next-line no-control-regex
+    const cause = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').split('\n')[0]!.trim();
     throw new HarnessFault({ kind, step: name, waitedMs: Date.now() - started, cause });
   }
 }

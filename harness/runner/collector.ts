@@ -7,6 +7,10 @@ export interface CollectorEvents {
   scenarioDone?(result: ScenarioResult): void;
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+export const stripAnsi = (text: string): string => text.replace(ANSI, '');
+
 export class ResultCollector implements Reporter {
   readonly results: ScenarioResult[] = [];
   readonly problems: string[] = [];
@@ -17,7 +21,8 @@ export class ResultCollector implements Reporter {
     const meta = testCase.meta().idpHarness;
     if (!meta) return; // not a scenario test (e.g. the "no selected cell" placeholder)
     const outcome = testCase.result();
-    const errors = outcome.state === 'failed' ? (outcome.errors ?? []).map((e) => e.message) : [];
+    // Browser call logs carry terminal colour codes: reports get plain text.
+    const errors = outcome.state === 'failed' ? (outcome.errors ?? []).map((e) => stripAnsi(e.message)) : [];
     const status: ScenarioResult['status'] = meta.skipped
       ? 'not-run'
       : outcome.state === 'passed'
