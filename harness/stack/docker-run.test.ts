@@ -14,8 +14,15 @@ import { ensureImage, imagesFor } from '../../containers/images.js';
 import { imageOrigin, requireImages } from './docker.js';
 import { Readable } from 'node:stream';
 
-/** An empty tar archive (two zero blocks): enough for `docker import` to make an image. */
-const emptyTar = () => Buffer.alloc(1024);
+/** An image of nothing (an empty tar archive, two zero blocks) under a name of the test's own; returns the name. */
+async function importEmptyImage(repo: string, tag: string): Promise<string> {
+  const r = await engineRequest('POST', `/images/create?fromSrc=-&repo=${encodeURIComponent(repo)}&tag=${tag}`, {
+    body: Readable.from(Buffer.alloc(1024)),
+    contentType: 'application/x-tar',
+  });
+  if (r.status !== 200) throw new Error(`importing ${repo}:${tag} failed (${r.status}): ${r.body}`);
+  return `${repo}:${tag}`;
+}
 
 const work = mkdtempSync(join(tmpdir(), 'idp-harness-docker-run-'));
 let docker: Awaited<ReturnType<typeof dockerAvailable>>;
@@ -25,6 +32,13 @@ beforeAll(async () => {
   if (!docker.ok && !process.env.CI) console.warn(`skipping the docker main-job tests: ${docker.reason}`);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** In CI a missing engine fails the test; elsewhere the test is skipped with the reason printed once. */
+function needsDocker(ctx: { skip(): void }): void {
+  if (docker.ok) return;
+  if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
+  ctx.skip();
+}
 
 /** Every container and network carrying the harness's run label, whatever the run. */
 async function anythingOfTheHarness(): Promise<{ containers: string[]; networks: string[] }> {
@@ -56,10 +70,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 describe('idp-harness run --backend docker', () => {
   it('runs the web, mobile and mobile-override logins of auto-register through containers from the local image and leaves nothing behind', async (ctx) => {
-    if (!docker.ok) {
-      if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
-      ctx.skip();
-    }
+    needsDocker(ctx);
     const out = join(work, 'local');
     const cells = 'immich-v3.1.0__authentik-2025.10.4__signing-key__docker,immich-v1.132.3__authelia-4.39.0__post__docker';
     const r = await cli(['run', '--backend', 'docker', '--images', 'local', '--cell', cells, '--scenario', 'auto-register', '--out', out]);
@@ -78,10 +89,7 @@ describe('idp-harness run --backend docker', () => {
   });
 
   it('reports upstream cells whose images cannot be had as not run, with the image and the reason', async (ctx) => {
-    if (!docker.ok) {
-      if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
-      ctx.skip();
-    }
+    needsDocker(ctx);
     const out = join(work, 'upstream');
     const cellId = 'immich-v3.1.0__authelia-4.39.20__post__docker';
     const env = { IDP_HARNESS_IMAGE_MAP: mapAllBut([], imagesFor({ immich: 'v3.1.0', idp: { product: 'authelia', version: '4.39.20' } })) };
@@ -103,16 +111,8 @@ describe('idp-harness run --backend docker', () => {
   });
 
   it('credits a locally built image under an official-looking tag as locally built, with its image ID, never as the published one', async (ctx) => {
-    if (!docker.ok) {
-      if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
-      ctx.skip();
-    }
-    const name = 'idp-harness-test/rebuilt:1';
-    const imported = await engineRequest('POST', `/images/create?fromSrc=-&repo=idp-harness-test/rebuilt&tag=1`, {
-      body: Readable.from(emptyTar()),
-      contentType: 'application/x-tar',
-    });
-    expect(imported.status).toBe(200);
+    needsDocker(ctx);
+    const name = await importEmptyImage('idp-harness-test/rebuilt', '1');
     try {
       const check = await ensureImage(name);
       expect(check).toMatchObject({ ok: true, id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
@@ -127,17 +127,9 @@ describe('idp-harness run --backend docker', () => {
   });
 
   it('with --backend auto, picks embedded when one image of the selected cells is present and the others cannot be had, naming the first missing', async (ctx) => {
-    if (!docker.ok) {
-      if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
-      ctx.skip();
-    }
+    needsDocker(ctx);
     // One image surely present: a tiny one imported here under a name of the test's own.
-    const present = 'idp-harness-test/present:1';
-    const imported = await engineRequest('POST', `/images/create?fromSrc=-&repo=idp-harness-test/present&tag=1`, {
-      body: Readable.from(emptyTar()),
-      contentType: 'application/x-tar',
-    });
-    expect(imported.status).toBe(200);
+    const present = await importEmptyImage('idp-harness-test/present', '1');
     try {
       const images = imagesFor({ immich: 'v3.1.0', idp: { product: 'authelia', version: '4.39.0' } });
       const immich = images.find((i) => i.includes('immich-server'))!;
