@@ -113,7 +113,8 @@ async function browserFloor(dir: string): Promise<number[]> {
     req.on('end', () => {
       if (req.url === '/one') res.writeHead(200, { 'content-type': 'text/html' }).end(form('/two', 'username'));
       else if (req.url === '/two') res.writeHead(200, { 'content-type': 'text/html' }).end(form('/done', 'password'));
-      else res.writeHead(303, { location: '/landed' }).end();
+      else if (req.url === '/done') res.writeHead(303, { location: '/landed' }).end();
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>landed</title><p>landed</p>');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
