@@ -67,6 +67,17 @@ function networkChurn(): { stop(): Promise<number> } {
   };
 }
 
+function runJob(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 function cpuHog(): ChildProcess {
   return spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
 }
@@ -120,11 +131,8 @@ try {
     const hog = !values['no-hog'] && i % 2 === 0 ? cpuHog() : undefined;
     const out = join(dir, `run-${i}`);
     const t = performance.now();
-    const run = spawnSync(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true' },
-    });
+    // Not spawnSync: the network churn runs on this process's event loop meanwhile.
+    const run = await runJob(['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--out', out]);
     const wallS = (performance.now() - t) / 1000;
     hog?.kill('SIGKILL');
     let report: RunReport | undefined;

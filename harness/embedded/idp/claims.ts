@@ -12,6 +12,8 @@ export interface StoredUser {
   email: string | null;
   preferredUsername?: string;
   claims: Record<string, unknown>;
+  /** Unix seconds of the last change. */
+  updatedAt: number;
 }
 
 type Claims = Record<string, unknown>;
@@ -51,10 +53,11 @@ const RULES: Record<ClaimStyle, ClaimRules> = {
       email_verified: p.emailVerified,
     }),
   },
-  // Authelia 4.39 claims strategy: empty strings are never sent; email_verified is always true.
+  // Authelia 4.39 claims strategy: empty strings are never sent; email_verified is always true; userinfo carries
+  // updated_at (seen on real 4.39.0 and 4.39.20).
   'authelia-4.39': {
     scopes: {
-      profile: ['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username'],
+      profile: ['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'updated_at'],
       email: ['email', 'email_verified', 'alt_emails'],
       groups: ['groups'],
     },
@@ -67,6 +70,7 @@ const RULES: Record<ClaimStyle, ClaimRules> = {
         groups: [],
         email: u.email ?? undefined,
         email_verified: p.emailVerified,
+        updated_at: u.updatedAt,
       }),
   },
   // A plain provider: whatever the user record says, nothing more.

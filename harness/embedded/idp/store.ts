@@ -55,6 +55,7 @@ export class IdpStore {
       email: input.email ?? null,
       preferredUsername: input.preferredUsername,
       claims: { ...(input.claims ?? {}) },
+      updatedAt: Math.floor(Date.now() / 1000),
     };
     this.users.set(user.username, user);
     this.subs.set(user.sub, user);
@@ -73,6 +74,7 @@ export class IdpStore {
     if ('email' in patch) user.email = patch.email ?? null;
     if ('preferredUsername' in patch) user.preferredUsername = patch.preferredUsername;
     if (patch.claims) user.claims = { ...user.claims, ...patch.claims };
+    user.updatedAt = Math.floor(Date.now() / 1000);
   }
 
   userByName(username: string): StoredUser | undefined {

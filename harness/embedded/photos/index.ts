@@ -1,5 +1,6 @@
 // The reference photo server: a model of Immich's OAuth contract for one modelled release, served over
 // https (or http without TLS) on loopback. Not Immich: every page and log line says "reference model".
+import { readFileSync } from 'node:fs';
 import { lookup as dnsLookup } from 'node:dns';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -52,7 +53,10 @@ function overrideLookup(resolve: Record<string, string>): LookupFunction {
 /** How requests to the IdP are made: untouched Node defaults unless a CA or name overrides are given. */
 function outgoing(opts: ReferencePhotosOptions): { out: Outgoing; close: () => Promise<void> } {
   if (!opts.ca && !opts.resolve) return { out: {}, close: async () => {} };
-  const ca = opts.ca ? [...rootCertificates, opts.ca] : undefined;
+  // An explicit CA list replaces Node's defaults, NODE_EXTRA_CA_CERTS included: keep that file trusted, as
+  // Immich (which has no other CA setting) trusts it.
+  const extra = process.env.NODE_EXTRA_CA_CERTS ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : undefined;
+  const ca = opts.ca ? [...rootCertificates, ...(extra ? [extra] : []), opts.ca] : undefined;
   const lookup = opts.resolve ? overrideLookup(opts.resolve) : undefined;
   const agent = new Agent({ connect: { ...(ca ? { ca } : {}), ...(lookup ? { lookup } : {}) } });
   const fetchVia = ((input: string | URL, init?: RequestInit) =>

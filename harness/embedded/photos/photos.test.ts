@@ -143,6 +143,14 @@ describe.each(MODELLED_VERSIONS)('reference model of Immich %s', (version) => {
     expect(after).toMatchObject({ name: 'Carol', storageLabel: 'carols', quotaSizeInBytes: 5 * 1024 ** 3 });
   });
 
+  it('answers a login with isOnboarded false from 1.135 on (server/src/dtos/auth.dto.ts), and without it before', async () => {
+    const sub = account({ email: `o${seq}@example.test`, name: 'Olive' });
+    const r = await webLogin(s(), sub);
+    expect(r.status, r.message).toBe(201);
+    if (['v1.113.0', 'v1.132.3'].includes(version)) expect(r.body).not.toHaveProperty('isOnboarded');
+    else expect(r.body!.isOnboarded).toBe(false);
+  });
+
   it("refuses a new user while auto-register is off, with this version's message", async () => {
     await s().api.setOAuth(s().token, { autoRegister: false });
     try {
@@ -289,6 +297,15 @@ describe('differences between 2.7.5 and 3.1.0 in matching users', () => {
         400,
         version === 'v3.1.0' ? 'OAuth authentication failed' : 'User already exists, but is linked to another account.',
       ]);
+    }
+  });
+
+  it('sets the verifier cookie to j%3Anull when the app brings its own PKCE challenge (express serialises null so)', async () => {
+    for (const version of ['v2.7.5', 'v3.1.0'] as const) {
+      const st = stacks.get(version)!;
+      const start = await st.api.oauthAuthorize({ redirectUri: 'app.immich:///oauth-callback', state: 'app-state', codeChallenge: 'x'.repeat(43) });
+      expect(start.status, start.message).toBe(201);
+      expect(start.cookies.immich_oauth_code_verifier).toBe('j:null'); // decoded; on the wire: j%3Anull
     }
   });
 

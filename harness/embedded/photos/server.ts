@@ -319,10 +319,12 @@ export class PhotosHttp {
           };
           const { url, state, codeVerifier } = await s.authorize(dto);
           if (this.b.stateAndVerifier) {
-            // Express skips a cookie whose value is null/undefined only in name: it serialises "null".
+            // Express serialises a non-string value as JSON behind "j:": with an app-supplied challenge the server
+            // has no verifier, and the cookie reads j%3Anull (seen on real v3.1.0 and v2.7.5).
+            const value = (v: unknown) => (typeof v === 'string' ? v : `j:${JSON.stringify(v ?? null)}`);
             ctx.setCookies.push(
-              cookie('immich_oauth_state', String(state), ctx.secure),
-              cookie('immich_oauth_code_verifier', String(codeVerifier), ctx.secure),
+              cookie('immich_oauth_state', value(state), ctx.secure),
+              cookie('immich_oauth_code_verifier', value(codeVerifier), ctx.secure),
             );
           }
           return { url };

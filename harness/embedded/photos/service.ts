@@ -165,6 +165,8 @@ export class PhotosService {
       isAdmin: user.isAdmin,
       profileImagePath: user.profileImagePath,
       shouldChangePassword: user.shouldChangePassword,
+      // Onboarding is not modelled: every user is as a new one, not yet onboarded.
+      ...(this.b.isOnboarded ? { isOnboarded: false } : {}),
     };
   }
 

@@ -17,6 +17,8 @@ export interface Behaviour {
   validation: 'class-validator' | 'zod';
   /** authorize sets immich_oauth_state / immich_oauth_code_verifier; callback/link need state and verifier. */
   stateAndVerifier: boolean;
+  /** The login response carries isOnboarded (false until the user finished onboarding): server/src/dtos/auth.dto.ts from 1.135.0. */
+  isOnboarded: boolean;
   /** 1.113: building the client refuses when disabled ("OAuth2 is not enabled"), for callback and link. */
   clientRefusesWhenDisabled: boolean;
   /** callback answers "OAuth is not enabled" itself (2.6.1+); between 1.132 and 2.6.0 it does not check. */
@@ -66,6 +68,7 @@ const BASE: Behaviour = {
   oidcLibrary: 5,
   errorBody: 'nest',
   validation: 'class-validator',
+  isOnboarded: false,
   stateAndVerifier: false,
   clientRefusesWhenDisabled: true,
   callbackChecksEnabled: false,
@@ -110,8 +113,8 @@ export const BEHAVIOUR_TABLE: readonly BehaviourRow[] = [
   { range: '>=1.133.0', note: 'tokenEndpointAuthMethod and timeout settings; login failures logged and wrapped', set: { clientAuth: 'setting', timeout: 'setting', profileErrors: 'wrap' } },
   {
     range: '>=1.135.0',
-    note: 'PKCE only with S256 in discovery (blank params); null default quota; ?autoLaunch=1',
-    set: { pkceInAuthorize: 'blank-unless-s256', quotaZero: 'zero', autoLaunchParamForces: true },
+    note: 'PKCE only with S256 in discovery (blank params); null default quota; ?autoLaunch=1; isOnboarded in login responses',
+    set: { pkceInAuthorize: 'blank-unless-s256', quotaZero: 'zero', autoLaunchParamForces: true, isOnboarded: true },
   },
   { range: '>=1.136.0', note: 'roleClaim at creation', set: { role: 'at-creation' } },
   { range: '>=2.0.0', note: 'PKCE params left out without S256', set: { pkceInAuthorize: 'only-with-s256' } },

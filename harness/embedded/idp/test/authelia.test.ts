@@ -52,7 +52,10 @@ describe('embedded Authelia profiles', () => {
     const user = await idp.control.createUser({ username: unique('a39'), name: 'Bo B', givenName: 'Bo', email: 'bo@example.test' });
     const { claims, userinfo } = await login(authelia.ca, await relyingParty(authelia.ca, client), user);
     expect(Object.keys(claims).filter((k) => !tokenClaims.includes(k))).toEqual([]);
-    expect(await userinfo()).toMatchObject({ name: 'Bo B', given_name: 'Bo', preferred_username: user.username, email: 'bo@example.test', email_verified: true });
+    const info = await userinfo();
+    expect(info).toMatchObject({ name: 'Bo B', given_name: 'Bo', preferred_username: user.username, email: 'bo@example.test', email_verified: true });
+    // Real 4.39 userinfo carries updated_at (unix seconds).
+    expect(Math.abs((info.updated_at as number) - Date.now() / 1000)).toBeLessThan(300);
   });
 
   it('4.39 sends no email but email_verified true for a user without email', async () => {
