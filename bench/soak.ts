@@ -24,8 +24,8 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 }
 const SOAK_LABEL = { 'idp-harness.soak': String(process.pid) };
 
-/** Temp entries the harness and its tools make (run dirs, Chromium profiles, Playwright artifacts). */
-const TEMP_PATTERN = /^(idp-harness-|playwright[-_]|\.org\.chromium\.|vitest-)/;
+/** Temp entries the harness and its tools make (run dirs, the CLI's private TMPDIR ih-*, Chromium profiles, Playwright artifacts). */
+const TEMP_PATTERN = /^(idp-harness-|ih-|playwright[-_]|\.org\.chromium\.|org\.chromium\.|vitest-)/;
 const tempEntries = () => new Set(readdirSync(process.env.IDP_HARNESS_TMP ?? tmpdir()).filter((n) => TEMP_PATTERN.test(n)));
 const processes = () =>
   new Set(
