@@ -114,7 +114,7 @@ describe('idp-harness up', () => {
 describe('Ctrl-C', () => {
   it('stops a running job with status 130, keeps a partial report of what finished, and leaves nothing in TMPDIR', async () => {
     // Short: Chromium's profile lives below TMPDIR, and its socket paths must stay under 108 bytes.
-    const tmp = mkdtempSync(join(tmpdir(), 'ih-'));
+    const tmp = mkdtempSync(join(tmpdir(), 'iht-'));
     onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
     const out = join(work, 'int');
     const child = spawn(process.execPath, ['bin/idp-harness.mjs', 'run', '--backend', 'embedded', '--cell', CELL, '--out', out], {
