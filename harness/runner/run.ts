@@ -56,9 +56,13 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   loadExpectations(opts.expectationsFile, matrix);
   if (opts.baseline) readReportFile(opts.baseline);
   const releaseOut = claimOutDir(opts.outDir);
+  const wanted = globMatcher(opts.filters?.scenario);
+  // The images of the docker cells this selection would run (a cell counts only if a selected scenario runs on it).
   const dockerImages = (): string[] | { none: string } => {
     try {
-      return [...new Set(selectCells(expandCells(matrix, 'docker'), opts.filters ?? {}, matrix).flatMap(imagesFor))];
+      const cells = selectCells(expandCells(matrix, 'docker'), opts.filters ?? {}, matrix).filter((c) => scenariosFor(c, matrix).some(wanted));
+      if (cells.length === 0) return { none: 'no docker cell runs the selected scenarios' };
+      return [...new Set(cells.flatMap(imagesFor))];
     } catch (err) {
       return { none: (err as Error).message };
     }
@@ -73,7 +77,6 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   let cells = selectCells(expandCells(matrix, backend), opts.filters ?? {}, matrix);
   if (opts.shard) cells = shardCells(cells, opts.shard.index, opts.shard.count);
   if (opts.images === 'local') cells = withLocalImages(cells);
-  const wanted = globMatcher(opts.filters?.scenario);
   const plans: CellPlan[] = cells
     .map((cell) => ({ cell, scenarios: scenariosFor(cell, matrix).filter(wanted) }))
     .filter((p) => p.scenarios.length > 0);
