@@ -40,6 +40,11 @@ export function describeFault(f: FaultInfo): string {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+/** Browser call logs carry terminal colour codes; reports and fault causes get plain text. */
+export const stripAnsi = (text: string): string => text.replace(ANSI, '');
+
 /** What kind of harness fault an error from a browser step is, or undefined when it is not one. */
 export function faultKindOf(err: unknown): FaultKind | undefined {
   if (err instanceof HarnessFault) return err.info.kind;
@@ -64,8 +69,7 @@ export async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (err instanceof HarnessFault) throw err;
     const kind = faultKindOf(err);
     if (!kind) throw err;
-    // eslint-disable-next-line no-control-regex
-    const cause = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').split('\n')[0]!.trim();
+    const cause = stripAnsi(err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
     throw new HarnessFault({ kind, step: name, waitedMs: Date.now() - started, cause });
   }
 }

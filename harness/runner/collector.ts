@@ -1,15 +1,12 @@
 // A vitest reporter that turns each scenario test into a ScenarioResult (from the verdicts the scenario
 // recorded in its task meta) and tells the progress printer as results arrive.
 import type { Reporter, TestCase } from 'vitest/node';
+import { stripAnsi } from '../flows/faults.js';
 import type { ScenarioResult } from '../model.js';
 
 export interface CollectorEvents {
   scenarioDone?(result: ScenarioResult): void;
 }
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
-export const stripAnsi = (text: string): string => text.replace(ANSI, '');
 
 export class ResultCollector implements Reporter {
   readonly results: ScenarioResult[] = [];

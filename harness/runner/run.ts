@@ -54,7 +54,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   // Everything a user can get wrong is checked before anything starts (exit 2, with the file and the fix).
   const matrix = loadMatrix(opts.matrixFile);
   loadExpectations(opts.expectationsFile, matrix);
-  if (opts.baseline) readReportFile(opts.baseline);
+  const baseline = opts.baseline ? readReportFile(opts.baseline) : undefined;
   const releaseOut = claimOutDir(opts.outDir);
   const wanted = globMatcher(opts.filters?.scenario);
   // The images of the docker cells this selection would run (a cell counts only if a selected scenario runs on it).
@@ -141,7 +141,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     const report = buildReport(backend, env.infos, collector, startedAt, opts, env.stacks.map((s) => [s.info.cell.id, s.logs()]));
     const files = writeAllReports(opts.outDir, report);
     progress.close();
-    return finish(report, files, collector.problems, opts, out);
+    return finish(report, files, collector.problems, opts, out, baseline);
   } finally {
     stopSignals();
     await cleanup.run();
@@ -194,7 +194,14 @@ function tails(logs: Record<string, string> | undefined, lines = 60): Record<str
 /** Exit statuses: 0 every case judged as expected, 1 a verdict differs or coverage is missing, 2 bad input, 3 harness faults only. */
 export const EXIT = { ok: 0, differs: 1, badInput: 2, harnessFault: 3 } as const;
 
-function finish(report: RunReport, files: string[], problems: string[], opts: RunOptions, out: NodeJS.WritableStream): RunOutcome {
+function finish(
+  report: RunReport,
+  files: string[],
+  problems: string[],
+  opts: RunOptions,
+  out: NodeJS.WritableStream,
+  baseline: RunReport | undefined,
+): RunOutcome {
   const results = report.cells.flatMap((c) => c.results);
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const judged = results.reduce((n, r) => n + r.cases.length, 0);
@@ -215,9 +222,9 @@ function finish(report: RunReport, files: string[], problems: string[], opts: Ru
   const startFailures = notRunCells.filter((c) => !unavailable(c) || !opts.allowNotRun);
   let differs = count('failed') > 0 || problems.length > 0 || startFailures.length > 0;
   if (startFailures.some(unavailable)) lines.push('not-run cells fail the run: pass --allow-not-run to accept a partial matrix');
-  if (opts.baseline) {
+  if (baseline) {
     // With a baseline only regressions (coverage lost included) fail the job: a known failure stays a known failure.
-    const changes = regressions(readReportFile(opts.baseline), report);
+    const changes = regressions(baseline, report);
     lines.push(
       changes.length ? `${changes.length} regression(s) against ${opts.baseline}:` : `no regression against ${opts.baseline}`,
       ...changes.map((c) => `  ${c.kind === 'coverage-lost' ? 'coverage lost' : 'regression'}: ${c.cellId} ${c.scenario}: ${c.after?.message ?? c.after?.status}`),
