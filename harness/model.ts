@@ -100,11 +100,15 @@ export interface CellProvenance {
   idp: string; // "Authelia 4.39.0 (docker.io/authelia/authelia:4.39.0)" or "embedded oidc-provider, Authelia 4.39 profile"
 }
 
+export type NotRunKind = 'image-unavailable' | 'start-failed';
+
 export interface CellReport {
   cell: Cell;
   provenance: CellProvenance;
   status: 'ran' | 'not-run';
   reason?: string;
+  /** image-unavailable: an image could be neither found nor pulled (--allow-not-run accepts it); start-failed: anything else. */
+  notRunKind?: NotRunKind;
   readyMs?: number;
   results: ScenarioResult[];
 }

@@ -22,7 +22,8 @@ scenario('claims-at-creation-only', 'Claims are applied when the user is created
     await stack.idp.updateUser(user.username, {
       name: changedName,
       email: `changed-${user.profile.email}`,
-      preferredUsername: `changed${user.username}`,
+      // The storage label follows preferred_username, which Authelia and authentik tie to the username.
+      ...(stack.idp.capabilities.preferredUsername === 'settable' ? { preferredUsername: `changed${user.username}` } : {}),
       claims: { immich_quota: 9, immich_role: 'admin' },
     });
     const second = await stack.login(flow, user);

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromiumArgs } from '../browser/launch.js';
 import { expandCells, loadMatrix, scenariosFor, selectCells } from '../matrix/index.js';
-import type { Backend } from '../model.js';
+import { imagesFor } from '../../containers/images.js';
+import type { Backend, Cell } from '../model.js';
 import { Cleanup, cleanupOnSignals } from '../run-dir.js';
 import { bringUp } from '../runner/environment.js';
 import { chooseBackend } from '../runner/backend.js';
@@ -16,11 +17,21 @@ import { parseBackend } from './run.js';
 export async function upCommand(args: string[]): Promise<number> {
   const { values } = options(args, { cell: { type: 'string' }, backend: { type: 'string' }, matrix: { type: 'string' }, images: { type: 'string' } });
   if (!values.cell) throw new UsageError('up needs --cell ID (see "idp-harness matrix" for the ids)');
-  const backend: Backend = await chooseBackend(parseBackend(values.backend), process.stdout);
   const matrix = loadMatrix(values.matrix);
+  const pick = (cells: Cell[]) => (values.images === 'local' ? withLocalImages(cells) : cells);
+  // auto picks docker only when every image of this one cell can be had.
+  const dockerImages = (): string[] | { none: string } => {
+    try {
+      const cells = pick(selectCells(expandCells(matrix, 'docker'), { cell: values.cell }, matrix));
+      return cells.length === 1 ? imagesFor(cells[0]!) : { none: `--cell "${values.cell}" names ${cells.length} docker cells` };
+    } catch (err) {
+      return { none: (err as Error).message };
+    }
+  };
+  const backend: Backend = await chooseBackend(parseBackend(values.backend), process.stdout, dockerImages);
   const cells = selectCells(expandCells(matrix, backend), { cell: values.cell }, matrix);
   if (cells.length !== 1) throw new UsageError(`--cell "${values.cell}" matches ${cells.length} cells; name exactly one`);
-  const cell = values.images === 'local' ? withLocalImages(cells)[0]! : cells[0]!;
+  const cell = pick(cells)[0]!;
 
   const cleanup = new Cleanup();
   cleanupOnSignals(cleanup, () => process.stdout.write('\nstopping and removing the stack…\n'));

@@ -207,9 +207,8 @@ export async function createNetwork(name: string, labels: Record<string, string>
  * Whether upstream images can be had: each of `names` is present in the engine, or its registry answers
  * for it (the engine fetches the manifest only, through its own proxies and mirrors; nothing is pulled).
  */
-export async function upstreamImagesReachable(names?: string[]): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const wanted = names ?? [await newestImmichImage()];
-  for (const name of wanted) {
+export async function upstreamImagesReachable(names: string[]): Promise<{ ok: true } | { ok: false; reason: string }> {
+  for (const name of names) {
     const ref = encodeURIComponent(name);
     try {
       if ((await engineRequest('GET', `/images/${ref}/json`, { timeoutMs: 10_000 })).status === 200) continue;
@@ -224,12 +223,6 @@ export async function upstreamImagesReachable(names?: string[]): Promise<{ ok: t
     }
   }
   return { ok: true };
-}
-
-async function newestImmichImage(): Promise<string> {
-  const { catalog } = await import('../../containers/catalog.js');
-  const { immichFacts } = await import('../../containers/immich.js');
-  return immichFacts(catalog.immich[catalog.immich.length - 1]!).image;
 }
 
 /**

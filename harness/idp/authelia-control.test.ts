@@ -74,4 +74,15 @@ describe('the Authelia control', () => {
     const users = (parse(readFileSync(join(dir, 'authelia-users', 'users.yml'), 'utf8')) as { users: Record<string, { displayname: string }> }).users;
     expect(users.alice!.displayname).toBe('Alice Renamed');
   });
+
+  it('refuses a preferred username other than the username, which Authelia always sends in its place', async () => {
+    const control = autheliaControl(
+      { usersFile: join(dir, 'authelia-users', 'users.yml'), clientsFile: join(dir, 'clients.json'), container: 'unused', origin, version: '4.38.9' },
+      ca.certPem,
+    );
+    expect(control.capabilities.preferredUsername).toBe('is-username');
+    await expect(control.createUser({ username: 'bob', preferredUsername: 'robert' })).rejects.toThrow(/sends the username as preferred_username/);
+    await control.createUser({ username: 'bob', preferredUsername: 'bob' });
+    await expect(control.updateUser('bob', { preferredUsername: 'robert' })).rejects.toThrow(/capabilities.preferredUsername/);
+  });
 });

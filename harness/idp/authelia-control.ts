@@ -9,7 +9,7 @@ import { containerExec } from '../docker/exec.js';
 import { base32Encode } from '../drivers/totp.js';
 import { claimClient } from './client-pool.js';
 import { timeoutScale } from '../flows/pacing.js';
-import type { IdpControl, NewIdpUser } from './control.js';
+import { checkPreferredUsername, type IdpCapabilities, type IdpControl, type NewIdpUser } from './control.js';
 
 /** Reload takes about 1 s on an idle machine; the scale gives a loaded one more. */
 const reloadTimeoutMs = () => Math.round(30_000 * timeoutScale());
@@ -57,6 +57,8 @@ export function autheliaControl(
     return secret;
   }
 
+  // preferred_username is the username in every version (internal/oidc claims: PreferredUsername = Username).
+  const capabilities: IdpCapabilities = { customClaimsScope: features.customClaims ? IMMICH_SCOPE : null, preferredUsername: 'is-username' };
   const toAuthelia = (user: NewIdpUser, password: string): AutheliaUser => {
     const quota = user.claims?.['immich_quota'];
     const role = user.claims?.['immich_role'];
@@ -71,8 +73,9 @@ export function autheliaControl(
   };
 
   return {
-    capabilities: { customClaimsScope: features.customClaims ? IMMICH_SCOPE : null },
+    capabilities,
     async createUser(user) {
+      checkPreferredUsername(capabilities, user.username, user.preferredUsername);
       const password = user.password ?? randomBytes(18).toString('hex');
       await save([...load().filter((u) => u.username !== user.username), toAuthelia(user, password)]);
       // Authelia's subject is an opaque identifier it makes at the first login.
@@ -83,6 +86,7 @@ export function autheliaControl(
       const users = load();
       const current = users.find((u) => u.username === username);
       if (!current) throw new Error(`Authelia users file has no user "${username}"`);
+      checkPreferredUsername(capabilities, username, patch.preferredUsername);
       const next = toAuthelia(
         {
           username,

@@ -5,7 +5,7 @@ import { AuthentikApi } from '../../containers/authentik-api.js';
 import { IMMICH_SCOPE } from '../../containers/authelia.js';
 import { caAgent } from '../ca/dispatcher.js';
 import { claimClient } from './client-pool.js';
-import type { IdpControl, NewIdpUser } from './control.js';
+import { checkPreferredUsername, type IdpCapabilities, type IdpControl, type NewIdpUser } from './control.js';
 
 export function authentikControl(info: { apiUrl: string; token: string; clientsFile: string }, caPem: string): IdpControl {
   const api = new AuthentikApi({ baseUrl: info.apiUrl, token: info.token, dispatcher: caAgent(caPem) });
@@ -17,9 +17,12 @@ export function authentikControl(info: { apiUrl: string; token: string; clientsF
     if (known === undefined) throw new Error(`authentik has no user "${username}"`);
     return known;
   };
+  // preferred_username is the username (the managed profile mapping), and the subject is too (sub_mode user_username).
+  const capabilities: IdpCapabilities = { customClaimsScope: IMMICH_SCOPE, preferredUsername: 'is-username' };
   return {
-    capabilities: { customClaimsScope: IMMICH_SCOPE },
+    capabilities,
     async createUser(user: NewIdpUser) {
+      checkPreferredUsername(capabilities, user.username, user.preferredUsername);
       const password = user.password ?? randomBytes(18).toString('base64url').replace(/[-_]/g, 'x');
       const created = await api.createUser({
         username: user.username,
@@ -34,6 +37,7 @@ export function authentikControl(info: { apiUrl: string; token: string; clientsF
       return { username: user.username, password, sub: user.username };
     },
     async updateUser(username, patch) {
+      checkPreferredUsername(capabilities, username, patch.preferredUsername);
       const pk = await pkOf(username);
       await api.patchUser(pk, {
         ...(patch.name !== undefined ? { name: patch.name } : {}),

@@ -50,6 +50,21 @@ export interface IdpClient {
 export interface IdpCapabilities {
   /** Scope to request so custom claims are sent; null: this IdP cannot send them. */
   customClaimsScope: string | null;
+  /**
+   * settable: preferred_username is a profile field of its own; is-username: the IdP always sends the username
+   * (Authelia, authentik), so it changes only with a new user.
+   */
+  preferredUsername: 'settable' | 'is-username';
+}
+
+/** Refuses a preferred username the IdP cannot send, rather than dropping it without a word. */
+export function checkPreferredUsername(capabilities: IdpCapabilities, username: string, wanted: string | undefined): void {
+  if (capabilities.preferredUsername === 'is-username' && wanted !== undefined && wanted !== username) {
+    throw new Error(
+      `this IdP sends the username as preferred_username, so it cannot be "${wanted}" for user "${username}": ` +
+        'check capabilities.preferredUsername before changing it',
+    );
+  }
 }
 
 export interface IdpControl {

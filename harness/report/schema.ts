@@ -99,6 +99,7 @@ const cellReportProps = {
   provenance: { type: 'object', additionalProperties: false, required: ['photos', 'idp'], properties: provenanceProps },
   status: { enum: ['ran', 'not-run'] },
   reason: text,
+  notRunKind: { enum: ['image-unavailable', 'start-failed'] },
   readyMs: ms,
   results: { type: 'array', items: { $ref: '#/$defs/scenario' } },
 } as const;

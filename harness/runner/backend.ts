@@ -9,7 +9,7 @@ import type { Backend } from '../model.js';
 export async function chooseBackend(
   wanted: Backend | 'auto',
   out: NodeJS.WritableStream,
-  images?: () => string[] | { none: string },
+  images: () => string[] | { none: string },
 ): Promise<Backend> {
   if (wanted === 'embedded') return 'embedded';
   const { dockerAvailable, upstreamImagesReachable } = await import('../docker/engine.js');
@@ -22,8 +22,8 @@ export async function chooseBackend(
     out.write(`backend: embedded (no usable Docker: ${engine.reason})\n`);
     return 'embedded';
   }
-  const wantedImages = images?.();
-  if (wantedImages && !Array.isArray(wantedImages)) {
+  const wantedImages = images();
+  if (!Array.isArray(wantedImages)) {
     out.write(`backend: embedded (the selection names no docker cell: ${wantedImages.none})\n`);
     return 'embedded';
   }

@@ -90,7 +90,8 @@ export async function bringUp(
       } catch (err) {
         const reason = (err as Error).message;
         opts.events?.cellNotRun?.(cell.id, reason);
-        infos[i] = notRunInfo(cell, scenarios, ca, reason, await provenanceOf(backend, cell));
+        const kind = (err as Error).name === 'ImageUnavailable' ? 'image-unavailable' : 'start-failed';
+        infos[i] = { ...notRunInfo(cell, scenarios, ca, reason, await provenanceOf(backend, cell)), notRunKind: kind };
       }
     }
   };

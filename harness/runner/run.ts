@@ -165,7 +165,7 @@ function buildReport(
       cell: info.cell,
       provenance: info.provenance,
       status: info.notRun ? 'not-run' : 'ran',
-      ...(info.notRun ? { reason: info.notRun } : {}),
+      ...(info.notRun ? { reason: info.notRun, notRunKind: info.notRunKind ?? 'start-failed' } : {}),
       ...(info.readyMs !== undefined ? { readyMs: info.readyMs } : {}),
       results,
     };
@@ -218,7 +218,7 @@ function finish(
   ];
   // A cell whose image cannot be had is "not run"; on its own that fails the run too (a registry outage must not
   // be green) unless --allow-not-run says a partial matrix is fine. Any other failure to start always fails it.
-  const unavailable = (c: CellReport) => /^image \S+ unavailable \(/.test(c.reason ?? '');
+  const unavailable = (c: CellReport) => c.notRunKind === 'image-unavailable';
   const startFailures = notRunCells.filter((c) => !unavailable(c) || !opts.allowNotRun);
   let differs = count('failed') > 0 || problems.length > 0 || startFailures.length > 0;
   if (startFailures.some(unavailable)) lines.push('not-run cells fail the run: pass --allow-not-run to accept a partial matrix');

@@ -97,6 +97,7 @@ describe('idp-harness run --backend docker', () => {
     const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
     const [cell] = report.cells;
     expect(cell!.status).toBe('not-run');
+    expect(cell!.notRunKind).toBe('image-unavailable');
     expect(cell!.reason).toMatch(/^image idp-harness\.invalid\/never:0 unavailable \(.+\)/);
     expect(cell!.results.every((s) => s.status === 'not-run')).toBe(true);
     expect(r.out).toMatch(/not run: immich-v3\.1\.0__authelia-4\.39\.20__post__docker: image /);

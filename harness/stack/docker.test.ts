@@ -16,7 +16,7 @@ import { controlFor } from '../idp/connect.js';
 import { ImmichApi } from '../immich/api.js';
 import type { Cell } from '../model.js';
 import { makeRunDir, removeDir } from '../run-dir.js';
-import { PHOTOS_HOST, AUTH_HOST, startDockerStack, upstreamImagesFor } from './docker.js';
+import { PHOTOS_HOST, AUTH_HOST, ImageUnavailable, startDockerStack, upstreamImagesFor } from './docker.js';
 import type { Stack } from './types.js';
 
 const engine = await dockerAvailable();
@@ -238,6 +238,7 @@ describe.runIf(engine.ok)('the docker backend with upstream images', () => {
       const err = (await startDockerStack(cell, createCa(join(runDir, 'ca')), [], runDir).catch((e: Error) => e)) as Error;
       expect(err.message).toMatch(/^image idp-harness\.invalid\/never:0 unavailable \(.+\)$/s);
       expect(err.message).not.toMatch(/unavailable \(image /);
+      expect(err).toBeInstanceOf(ImageUnavailable); // the runner tells "not run" from "broken" by this, not by the text
       expect(Date.now() - t0).toBeLessThan(30_000);
       expect(await listLabelled({ [RUN_LABEL]: runDir.split('/').pop()! })).toEqual({ containers: [], networks: [] });
     } finally {

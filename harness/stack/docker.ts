@@ -82,16 +82,23 @@ export function dockerProvenance(cell: Cell, localImage?: string, images?: Image
   return { photos, idp };
 }
 
-/** Every image found locally or pulled, or an error naming the first that cannot be had. */
+/** A cell's image could be neither found nor pulled: the cell is "not run", not broken. */
+export class ImageUnavailable extends Error {
+  constructor(
+    readonly image: string,
+    why: string,
+  ) {
+    super(`image ${image} unavailable (${why})`);
+  }
+  override readonly name = 'ImageUnavailable';
+}
+
+/** Every image found locally or pulled, or an ImageUnavailable naming the first that cannot be had. */
 export async function requireImages(names: string[]): Promise<ImageRef[]> {
   const checks = await Promise.all(names.map(async (name) => ({ name, check: await ensureImage(name) })));
   const found: ImageRef[] = [];
   for (const { name, check } of checks) {
-    if (!check.ok) {
-      // ensureImage may already phrase its reason as the whole sentence.
-      const inner = /^image \S+ unavailable \((.*)\)$/s.exec(check.reason)?.[1] ?? check.reason;
-      throw new Error(`image ${name} unavailable (${inner})`);
-    }
+    if (!check.ok) throw new ImageUnavailable(name, check.reason);
     found.push({ name, ...(check.digest ? { digest: check.digest } : {}), ...(check.id ? { id: check.id } : {}) });
   }
   return found;

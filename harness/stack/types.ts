@@ -1,7 +1,7 @@
 // A stack is one matrix cell brought up: an IdP and a photo server that reach each other, the browser and
 // the harness by the same URLs. The owner (the runner) holds a Stack; scenarios (in vitest workers) get
 // its serialisable StackInfo and build their clients from it.
-import type { Cell, CellProvenance } from '../model.js';
+import type { Cell, CellProvenance, NotRunKind } from '../model.js';
 
 /** How a worker drives the IdP's users and clients. */
 export type IdpControlInfo =
@@ -14,6 +14,7 @@ export interface StackInfo {
   provenance: CellProvenance;
   /** Set when the cell could not be started: every scenario of it is reported "not run" with this reason. */
   notRun?: string;
+  notRunKind?: NotRunKind;
   readyMs?: number;
   /** Images the stack ran, with digests when known (for the report). */
   images?: { name: string; digest?: string; id?: string }[];

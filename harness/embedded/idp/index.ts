@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { IdpControl } from '../../idp/control.js';
+import { checkPreferredUsername, type IdpCapabilities, type IdpControl } from '../../idp/control.js';
 import type { IdpSettings } from '../../model.js';
 import { controlServer } from './control-server.js';
 import { handleInteraction, INTERACTION_PREFIX } from './interactions.js';
@@ -140,14 +140,20 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
     providerCallback(req, res);
   };
 
+  const capabilities: IdpCapabilities = {
+    customClaimsScope: profile.customClaimsScope,
+    preferredUsername: profile.claimStyle === 'plain' ? 'settable' : 'is-username',
+  };
   const control: IdpControl = {
-    capabilities: { customClaimsScope: profile.customClaimsScope },
+    capabilities,
     async createUser(user) {
+      checkPreferredUsername(capabilities, user.username, user.preferredUsername);
       const created = store.createUser(user);
       log.add(`user "${created.username}" created`);
       return created;
     },
     async updateUser(username, patch) {
+      checkPreferredUsername(capabilities, username, patch.preferredUsername);
       store.updateUser(username, patch);
       log.add(`user "${username}" updated (${Object.keys(patch).join(', ')})`);
     },

@@ -11,6 +11,8 @@ declare module 'oidc-provider' {
     status: number;
     body: unknown;
     headers: Record<string, string | string[] | undefined>;
+    response: { get(field: string): string };
+    redirect(url: string): void;
     oidc?: {
       route?: string;
       client?: { clientId: string; metadata(): AnyObject };

@@ -35,6 +35,8 @@ export interface Profile {
   signing: 'settings' | 'rs256';
   /** Whether settings.encryptionKey is honoured (JWE ID tokens). */
   encryption: boolean;
+  /** Whether the authorization response (the redirect back with the code) also carries the granted `scope`. */
+  scopeInCodeResponse: boolean;
 }
 
 const AUTHENTIK_ROUTES = {
@@ -70,6 +72,7 @@ const authentik = (emailVerified: boolean, name: string): Profile => ({
   pkceMethods: ['plain', 'S256'],
   signing: 'settings',
   encryption: true,
+  scopeInCodeResponse: false,
 });
 
 const authelia = (style: 'authelia-4.38' | 'authelia-4.39', name: string): Profile => ({
@@ -91,6 +94,8 @@ const authelia = (style: 'authelia-4.38' | 'authelia-4.39', name: string): Profi
   pkceMethods: ['S256', 'plain'],
   signing: 'rs256',
   encryption: false,
+  // Real 4.38.9, 4.39.0 and 4.39.20 redirect with code, iss, scope and state (the mobile redirect shows it).
+  scopeInCodeResponse: true,
 });
 
 const plain: Profile = {
@@ -109,6 +114,7 @@ const plain: Profile = {
   pkceMethods: ['S256'],
   signing: 'rs256',
   encryption: false,
+  scopeInCodeResponse: false,
 };
 
 interface ProfileEntry {

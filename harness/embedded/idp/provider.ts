@@ -126,6 +126,22 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
     }
   });
 
+  // The code response carries the granted scope where the modelled IdP sends it (Authelia).
+  if (profile.scopeInCodeResponse) {
+    provider.use(async (ctx, next) => {
+      await next();
+      const route = ctx.oidc?.route;
+      const scope = ctx.oidc?.params?.['scope'];
+      const location = ctx.response.get('location');
+      if ((route !== 'authorization' && route !== 'resume') || typeof scope !== 'string' || !location) return;
+      if (!URL.canParse(location)) return; // a relative redirect goes to the IdP's own pages
+      const url = new URL(location);
+      if (!url.searchParams.has('code') || url.searchParams.has('scope')) return;
+      url.searchParams.set('scope', scope);
+      ctx.redirect(url.href);
+    });
+  }
+
   const describe = (err: { error?: string; error_detail?: string; message: string }) =>
     `${err.error ?? err.message}${err.error_detail ? ` (${err.error_detail})` : ''}`;
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {

@@ -27,6 +27,15 @@ describe('embedded Authelia profiles', () => {
     expect(config.serverMetadata().token_endpoint).toBe(`${idp.issuer}/api/oidc/token`);
   });
 
+  it('redirects back with code, iss, scope and state, as real Authelia does', async () => {
+    const idp = await authelia('4.39.20');
+    const client = await idp.control.createClient({ redirectUris: [REDIRECT] });
+    const user = await idp.control.createUser({ username: unique('rs'), email: 'rs@example.test' });
+    const { callback } = await login(authelia.ca, await relyingParty(authelia.ca, client), user);
+    expect([...callback.searchParams.keys()].sort()).toEqual(['code', 'iss', 'scope', 'state']);
+    expect(callback.searchParams.get('scope')).toBe('openid email profile');
+  });
+
   it('4.38 puts profile and email claims in the ID token', async () => {
     const idp = await authelia('4.38.9');
     const client = await idp.control.createClient({ redirectUris: [REDIRECT] });

@@ -133,6 +133,8 @@ export async function signInByForm(
 }
 
 export interface LoginResult {
+  /** The redirect back to the client, with the authorization response in its query. */
+  callback: URL;
   tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
   idToken: string;
   claims: Record<string, unknown>;
@@ -168,6 +170,7 @@ export async function login(
     });
     const claims = (tokens.claims() ?? {}) as Record<string, unknown>;
     return {
+      callback,
       tokens,
       idToken: tokens.id_token!,
       claims,
