@@ -12,7 +12,7 @@ export default defineConfig({
         // The harness's own tests: CA, embedded servers, renders, matrix, reports, CLI.
         test: {
           name: 'unit',
-          include: ['harness/**/*.test.ts', 'containers/**/*.test.ts'],
+          include: ['harness/**/*.test.ts', 'products/**/*.test.ts', 'containers/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...DOCKER_TESTS],
           // A ceiling against hangs, not a speed target: some tests run the whole CLI on two busy cores.
           testTimeout: 180_000,

@@ -2,8 +2,8 @@
 // the embedded backend (the reference model and the embedded IdP profiles), then prints every case whose
 // observed answer differs between them. Both runs use the same matrix, whose embedded cells are made the
 // docker cells for the occasion, so each real cell has its model twin.
-//   npm run compare -- [--immich v3.1.0,v2.7.5] [--idp authelia] [--scenario ID] [--variants basic,post] [--keep DIR [--reuse]]
-// (--variants runs every docker entry with those variants instead of the matrix's.)
+//   npm run compare -- [--immich v3.1.0,v2.7.5] [--idp authelia] [--scenario ID] [--variants basic,post [--versions 4.39.0,4.39.20]] [--keep DIR [--reuse]]
+// (--variants runs every docker entry with those variants instead of the matrix's, --versions with those IdP versions.)
 // (--reuse compares the reports an earlier --keep run left in DIR, without running again.)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,17 +15,20 @@ import type { CaseVerdict, RunReport } from '../harness/model.js';
 import { ROOT } from '../harness/runner/run.js';
 
 const { values } = parseArgs({
-  options: { immich: { type: 'string' }, idp: { type: 'string' }, variants: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'string' }, reuse: { type: 'boolean' } },
+  options: { immich: { type: 'string' }, idp: { type: 'string' }, variants: { type: 'string' }, versions: { type: 'string' }, scenario: { type: 'string' }, keep: { type: 'string' }, reuse: { type: 'boolean' } },
 });
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'idp-harness-compare-'));
 mkdirSync(dir, { recursive: true });
 const matrix = parse(readFileSync(join(ROOT, 'fixtures/matrix.yaml'), 'utf8')) as {
   idps: Record<string, { variants: Record<string, unknown> }>;
-  backends: Record<string, { idp: string; variants?: string[] }[]>;
+  backends: Record<string, { idp: string; variants?: string[]; versions?: string | string[] }[]>;
 };
 if (values.variants) {
   const names = values.variants.split(',');
-  for (const entry of matrix.backends.docker!) entry.variants = names.filter((n) => n in (matrix.idps[entry.idp]?.variants ?? {}));
+  for (const entry of matrix.backends.docker!) {
+    entry.variants = names.filter((n) => n in (matrix.idps[entry.idp]?.variants ?? {}));
+    if (values.versions) entry.versions = values.versions.split(',');
+  }
   matrix.backends.docker = matrix.backends.docker!.filter((e) => e.variants!.length > 0);
 }
 matrix.backends.embedded = matrix.backends.docker!;

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { authentikFacts } from './authentik.js';
-import { autheliaFeatures } from './authelia.js';
+import { authentikFacts } from '../products/authentik/facts.js';
+import { autheliaFeatures } from '../products/authelia/facts.js';
 import { catalog } from './catalog.js';
-import { immichFacts } from './immich.js';
+import { immichFacts } from '../products/immich/facts.js';
 import { ensureImage, imagesFor } from './images.js';
 
 describe('catalog and images', () => {
   it('lists only versions every version table can answer for', () => {
     expect(catalog.immich).toEqual(['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0']);
-    for (const v of catalog.immich) expect(() => immichFacts(v)).not.toThrow();
-    for (const v of catalog.authelia) expect(() => autheliaFeatures(v)).not.toThrow();
-    for (const v of catalog.authentik) expect(() => authentikFacts(v)).not.toThrow();
+    for (const v of catalog.immich!) expect(() => immichFacts(v)).not.toThrow();
+    for (const v of catalog.authelia!) expect(() => autheliaFeatures(v)).not.toThrow();
+    for (const v of catalog.authentik!) expect(() => authentikFacts(v)).not.toThrow();
   });
 
   it('lists every image an authentik cell needs, with Redis only before 2025.10', () => {

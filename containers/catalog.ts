@@ -1,15 +1,9 @@
-// The tested versions of every product that has a container definition in this folder.
-// The matrix loader refuses a version that is not listed here ("no container definition").
-// Each product module (immich.ts, authelia.ts, authentik.ts) keeps its per-version facts; this list is
-// derived from them so the two cannot drift.
-import { AUTHELIA_VERSIONS } from './authelia.js';
-import { AUTHENTIK_VERSIONS } from './authentik.js';
-import { IMMICH_VERSIONS } from './immich.js';
+// The tested versions of every product with a container definition: Immich's (products/immich/) and each IdP
+// product's (products/<id>/). The matrix loader refuses a version that is not listed here.
+import { idpProducts } from '../products/index.js';
+import { IMMICH_VERSIONS } from '../products/immich/facts.js';
 
-export type CatalogProduct = 'immich' | 'authelia' | 'authentik';
-
-export const catalog: Record<CatalogProduct, readonly string[]> = {
+export const catalog: Readonly<Record<string, readonly string[]>> = {
   immich: IMMICH_VERSIONS,
-  authelia: AUTHELIA_VERSIONS,
-  authentik: AUTHENTIK_VERSIONS,
+  ...Object.fromEntries([...idpProducts.values()].map((p) => [p.id, p.versions])),
 };

@@ -1,9 +1,8 @@
 // Images per product version, and a check that an image is present (pulled if need be) that never throws:
 // an unavailable image makes a cell "not-run" with a reason, not a crash.
 import { getContainerRuntimeClient, ImageName } from 'testcontainers';
-import { authentikFacts } from './authentik.js';
-import { autheliaImage } from './authelia.js';
-import { immichFacts } from './immich.js';
+import { idpProducts } from '../products/index.js';
+import { immichFacts } from '../products/immich/facts.js';
 import { mapImage } from './image-map.js';
 
 /** digest: the registry's (repo digest), absent for a locally built image; id: the engine's image ID. */
@@ -57,22 +56,8 @@ export function immichImages(version: string): string[] {
   return [f.postgres.image, f.redisImage, f.image].map(mapImage);
 }
 
-export function autheliaImages(version: string): string[] {
-  return [mapImage(autheliaImage(version))];
-}
-
-export function authentikImages(version: string): string[] {
-  const f = authentikFacts(version);
-  return [f.postgres.image, ...(f.redisImage ? [f.redisImage] : []), f.image].map(mapImage);
-}
-
 /** The images a cell needs on the docker backend (the embedded IdP needs none). */
 export function imagesFor(cell: { immich: string; idp: { product: string; version: string } }): string[] {
-  const idp =
-    cell.idp.product === 'authelia'
-      ? autheliaImages(cell.idp.version)
-      : cell.idp.product === 'authentik'
-        ? authentikImages(cell.idp.version)
-        : [];
+  const idp = idpProducts.get(cell.idp.product)?.images(cell.idp.version) ?? [];
   return [...new Set([...idp, ...immichImages(cell.immich)])];
 }

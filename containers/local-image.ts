@@ -42,7 +42,7 @@ const IMAGE_CONFIG = [
 
 const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** What of the project goes in: sources and data the mains load at run time (tests stay out). */
-const PROJECT_ENTRIES = ['package.json', 'tsconfig.json', 'harness', 'containers', 'fixtures'];
+const PROJECT_ENTRIES = ['package.json', 'tsconfig.json', 'harness', 'products', 'containers', 'fixtures'];
 /** Production dependencies the containers never load (browser driver, test runner, Docker client). */
 const NOT_IN_IMAGE = new Set(['playwright-core', 'vitest', 'testcontainers']);
 

@@ -3,7 +3,8 @@
 // (vitest global setup -> workers, CI shards -> merge).
 
 export type Backend = 'embedded' | 'docker';
-export type IdpProduct = 'authelia' | 'authentik';
+/** The id of an IdP product: its folder under products/ ("authelia", "authentik", "keycloak"). */
+export type IdpProduct = string;
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 /** IdP provider settings worth testing; a named variant in the matrix picks a combination. */

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { MODELLED_VERSIONS } from '../embedded/photos/versions.js';
 import { InputError, options, UsageError } from './args.js';
 
-const DEFAULT_VERSIONS: Record<IdpProduct, string> = { authelia: '4.39.0', authentik: '2025.10.4' };
+const DEFAULT_VERSIONS: Partial<Record<IdpProduct, string>> = { authelia: '4.39.0', authentik: '2025.10.4' };
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values, positionals } = options(args, {
@@ -42,7 +42,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (what === 'idp') {
       const product = ((values.idp as string | undefined) ?? 'authentik') as IdpProduct;
       if (!(product in DEFAULT_VERSIONS)) throw new UsageError(`--idp "${product}": use authelia or authentik`);
-      const version = (values.version as string | undefined) ?? DEFAULT_VERSIONS[product];
+      const version = (values.version as string | undefined) ?? DEFAULT_VERSIONS[product]!;
       const idp = await startEmbeddedIdp({
         product,
         version,

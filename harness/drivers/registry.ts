@@ -1,30 +1,9 @@
-// Which page driver completes which IdP's pages, by product and version range (data, one place).
-import semver from 'semver';
-import { autheliaDriver } from './authelia.js';
-import { authentikDriver } from './authentik.js';
-import { embeddedIdpDriver } from './embedded.js';
+// Which page driver completes which IdP's pages: the embedded provider's own, or the real product's (its folder
+// picks one by version).
+import { embeddedIdpDriver } from '../../products/embedded-idp/driver.js';
+import { idpProduct } from '../../products/index.js';
 import type { IdpPageDriver } from './types.js';
 
-interface DriverEntry {
-  idp: 'embedded' | 'authelia' | 'authentik';
-  range: string;
-  driver: (version: string) => IdpPageDriver;
-}
-
-const DRIVERS: DriverEntry[] = [
-  { idp: 'embedded', range: '*', driver: () => embeddedIdpDriver },
-  // Consent element ids change inside 4.39; the driver takes them from containers/authelia.ts by version.
-  { idp: 'authelia', range: '>=4.38.0', driver: autheliaDriver },
-  { idp: 'authentik', range: '>=2024.12.0', driver: authentikDriver },
-];
-
-export function registerDriver(entry: DriverEntry): void {
-  DRIVERS.unshift(entry);
-}
-
-export function driverFor(idp: DriverEntry['idp'], version: string): IdpPageDriver {
-  const v = semver.coerce(version)?.version ?? '0.0.0';
-  const entry = DRIVERS.find((d) => d.idp === idp && semver.satisfies(v, d.range));
-  if (!entry) throw new Error(`no page driver for ${idp} ${version}: add one to harness/drivers/registry.ts`);
-  return entry.driver(version);
+export function driverFor(idp: string, version: string): IdpPageDriver {
+  return idp === 'embedded' ? embeddedIdpDriver : idpProduct(idp).driver(version);
 }

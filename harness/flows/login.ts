@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { Credentials, IdpPageDriver } from '../drivers/types.js';
 import type { Flow } from '../model.js';
-import type { ImmichApi } from '../immich/api.js';
+import type { ImmichApi } from '../../products/immich/api.js';
 import { step } from './faults.js';
 import { MOBILE_REDIRECT_PATH, mobileRedirectUriFor } from './mobile-uri.js';
 import { stepDeadlineMs } from './pacing.js';

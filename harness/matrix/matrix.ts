@@ -4,15 +4,16 @@
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { catalog } from '../../containers/catalog.js';
+import { idpProducts as products } from '../../products/index.js';
 import type { Backend, Cell, IdpProduct, IdpSettings } from '../model.js';
 import { suggest } from './errors.js';
 import { sortCells } from './shard.js';
-import { authMethods, settingKeys, settingRules, settingsMatch, unsupportedSetting } from './settings.js';
+import { authMethods, productsWith, settingKeys, settingRules, settingsMatch, settingSupport, unsupportedSetting } from './settings.js';
 import { YamlSource, type Located } from './source.js';
 
 export const defaultMatrixPath = fileURLToPath(new URL('../../fixtures/matrix.yaml', import.meta.url));
 
-export const idpProducts: readonly IdpProduct[] = ['authelia', 'authentik'];
+export const idpProducts: readonly IdpProduct[] = [...products.keys()];
 export const backends: readonly Backend[] = ['embedded', 'docker'];
 
 export interface Variant {
@@ -83,15 +84,15 @@ function isProduct(name: string): name is IdpProduct {
 
 /** A product's tested versions: valid, unrepeated, and each with a container definition. */
 function readTested(src: YamlSource, at: Located, where: string, product: 'immich' | IdpProduct): string[] {
-  const defined = catalog[product];
+  const defined = catalog[product] ?? [];
   const seen = new Set<string>();
   return src.list(at, where).map(({ value, at: itemAt }) => {
     if (!semver.valid(value)) src.fail(itemAt, `"${value}" in ${where} is not a version`, `write a full version such as "${defined[0]}"`);
     if (!defined.includes(value)) {
       src.fail(
         itemAt,
-        `${product} ${value} has no container definition in containers/catalog.ts`,
-        `add it there first, or use one of ${defined.join(', ')}` + hint(value, defined),
+        `${product} ${value} has no container definition in products/${product}/`,
+        `add it to the product's versions first, or use one of ${defined.join(', ')}` + hint(value, defined),
       );
     }
     if (seen.has(value)) src.fail(itemAt, `${product} ${value} is listed twice in ${where}`, 'remove the repeat');
@@ -156,8 +157,9 @@ export function readSettings(src: YamlSource, at: Located, where: string, produc
   for (const [key, valueAt] of src.map(at, where, { optional: settingKeys })) {
     const name = key as keyof IdpSettings;
     const rule = settingRules[name];
-    if (product && !rule.products.includes(product)) {
-      src.fail(valueAt.key, `"${name}" in ${where} is not a setting of ${product} (${rule.why})`, `remove it from ${where}`);
+    if (product && !settingSupport(product, name)) {
+      const have = productsWith(name);
+      src.fail(valueAt.key, `"${name}" in ${where} is not a setting of ${product} (${rule.about}: ${have.join(', ') || 'no product'} only)`, `remove it from ${where}`);
     }
     if (rule.kind === 'boolean') {
       (settings as Record<string, boolean>)[name] = src.boolean(valueAt, `${where}.${name}`);
@@ -171,8 +173,8 @@ export function readSettings(src: YamlSource, at: Located, where: string, produc
   }
   if (product && complete) {
     for (const name of settingKeys) {
-      if (settingRules[name].requiredFor?.includes(product) && settings[name] === undefined) {
-        src.fail(at, `${where} does not set ${name} (${settingRules[name].why})`, `add \`${name}:\` to ${where}`);
+      if (settingSupport(product, name)?.required && settings[name] === undefined) {
+        src.fail(at, `${where} does not set ${name} (${product} always has one: ${settingRules[name].about})`, `add \`${name}:\` to ${where}`);
       }
     }
   }

@@ -1,57 +1,46 @@
 // Which IdP settings exist on which product and version. One table, read by the matrix loader
 // (is this variant possible?) and the expectations loader (is this condition well typed?).
 import semver from 'semver';
+import { idpProducts } from '../../products/index.js';
+import type { SettingSupport } from '../../products/types.js';
 import type { IdpProduct, IdpSettings } from '../model.js';
 
 export type SettingKey = keyof IdpSettings;
 
 interface SettingRule {
   kind: 'boolean' | 'auth-method';
-  products: readonly IdpProduct[];
-  /** IdP versions that have the setting at all. */
-  idpVersion?: string;
-  /** Products where the variant must state it, because the product always has some value for it. */
-  requiredFor?: readonly IdpProduct[];
-  why: string;
+  /** What the setting means; which products have it, and from which version, each product says (products/<id>/index.ts). */
+  about: string;
 }
 
 export const settingRules: Record<SettingKey, SettingRule> = {
-  signingKey: {
-    kind: 'boolean',
-    products: ['authentik'],
-    why: 'only authentik providers can lack a signing key (then ID tokens are HS256)',
-  },
-  encryptionKey: {
-    kind: 'boolean',
-    products: ['authentik'],
-    idpVersion: '>=2024.10.0',
-    why: 'authentik encrypts ID tokens (JWE) since 2024.10',
-  },
-  claimsInIdToken: {
-    kind: 'boolean',
-    products: ['authelia'],
-    idpVersion: '>=4.39.0',
-    why: 'Authelia 4.39 moved profile claims to userinfo; 4.38 always puts them in the ID token',
-  },
-  tokenEndpointAuthMethod: {
-    kind: 'auth-method',
-    products: ['authelia'],
-    requiredFor: ['authelia'],
-    why: 'Authelia enforces the method registered for the client, client_secret_basic when unset; authentik accepts both',
-  },
+  signingKey: { kind: 'boolean', about: 'the provider signs ID tokens with an RSA key (without one: HS256 with the client secret)' },
+  encryptionKey: { kind: 'boolean', about: 'the provider encrypts ID tokens (JWE)' },
+  claimsInIdToken: { kind: 'boolean', about: 'profile and email claims in the ID token as well as from userinfo' },
+  tokenEndpointAuthMethod: { kind: 'auth-method', about: 'the token-endpoint auth method registered for the client' },
 };
 
 export const settingKeys = Object.keys(settingRules) as SettingKey[];
 export const authMethods = ['client_secret_basic', 'client_secret_post'] as const;
 
+/** How `product` has `key`, or undefined when it has no such setting. */
+export function settingSupport(product: IdpProduct, key: SettingKey): SettingSupport | undefined {
+  return idpProducts.get(product)?.settings[key];
+}
+
+/** The products that have `key`, for messages. */
+export function productsWith(key: SettingKey): string[] {
+  return [...idpProducts.values()].filter((p) => p.settings[key]).map((p) => p.id);
+}
+
 /** Why a version cannot carry these settings, or undefined when it can. */
 export function unsupportedSetting(product: IdpProduct, version: string, settings: IdpSettings): string | undefined {
   for (const key of settingKeys) {
-    const rule = settingRules[key];
+    const versions = settingSupport(product, key)?.versions;
     const value = settings[key];
     // A boolean left false asks for nothing the version must support.
-    if (value === undefined || value === false || !rule.idpVersion) continue;
-    if (!semver.satisfies(version, rule.idpVersion)) return `${key} needs ${product} ${rule.idpVersion}: ${rule.why}`;
+    if (value === undefined || value === false || !versions) continue;
+    if (!semver.satisfies(version, versions)) return `${key} needs ${product} ${versions} (${settingRules[key].about})`;
   }
   return undefined;
 }

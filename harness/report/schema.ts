@@ -78,7 +78,8 @@ const settingsProps = {
 } as const;
 
 const idpProps = {
-  product: { enum: ['authelia', 'authentik', 'oidc-provider'] },
+  // A product's folder name (products/<id>/), or oidc-provider for the plain embedded provider.
+  product: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
   version: nonEmpty,
   variant: nonEmpty,
   settings: { type: 'object', additionalProperties: false, properties: settingsProps },

@@ -11,7 +11,7 @@ import { sharedLoginSlots } from '../flows/pacing.js';
 import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
 import { controlFor } from '../idp/connect.js';
 import type { IdpClient, IdpControl, IdpUser, NewIdpClient, NewIdpUser } from '../idp/control.js';
-import { ImmichApi } from '../immich/api.js';
+import { ImmichApi } from '../../products/immich/api.js';
 import type { Flow } from '../model.js';
 import type { StackInfo } from './types.js';
 

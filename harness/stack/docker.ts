@@ -3,14 +3,14 @@
 // the photo server speaks plain http and the harness serves it as https://photos.harness.test:<port> through
 // a TLS front on the host. `images: 'local'` runs the reference model and the embedded provider from the
 // locally built image; otherwise the real products' images.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { GenericContainer, StartedTestContainer } from 'testcontainers';
-import { AUTHELIA_PATHS, autheliaFeatures, autheliaImage, renderAuthelia, renderAutheliaUsers, type AutheliaClient } from '../../containers/authelia.js';
-import { AuthentikContainer, authentikFacts } from '../../containers/authentik.js';
-import { EmbeddedIdpContainer } from '../../containers/embedded-idp.js';
-import { autheliaImages, authentikImages, ensureImage, immichImages } from '../../containers/images.js';
+import { idpProduct } from '../../products/index.js';
+import type { IdpProduct, StackParts } from '../../products/types.js';
+import { EmbeddedIdpContainer } from '../../products/embedded-idp/container.js';
+import { ensureImage, immichImages } from '../../containers/images.js';
 import { mapImage } from '../../containers/image-map.js';
 
 export interface ImageRef {
@@ -18,11 +18,11 @@ export interface ImageRef {
   digest?: string;
   id?: string;
 }
-import { ImmichContainer, immichFacts } from '../../containers/immich.js';
+import { ImmichContainer, immichFacts } from '../../products/immich/facts.js';
 import { ensureLocalImage } from '../../containers/local-image.js';
 import { PostgresContainer } from '../../containers/postgres.js';
 import { RedisContainer } from '../../containers/redis.js';
-import { ReferencePhotosContainer } from '../../containers/reference-photos.js';
+import { ReferencePhotosContainer } from '../../products/reference-photos/container.js';
 import { HarnessContainer } from '../../containers/spec.js';
 import type { Ca } from '../ca/ca.js';
 import { caAgent } from '../ca/dispatcher.js';
@@ -33,7 +33,7 @@ import { abortableWait } from '../docker/wait.js';
 import { startTlsFront } from '../docker/tls-front.js';
 import { immichRedirectUris } from '../flows/mobile-uri.js';
 import type { PooledClient } from '../idp/client-pool.js';
-import { ImmichApi } from '../immich/api.js';
+import { ImmichApi } from '../../products/immich/api.js';
 import type { Cell, CellProvenance } from '../model.js';
 import type { IdpControlInfo, Stack } from './types.js';
 
@@ -45,7 +45,8 @@ export const PHOTOS_HOST = 'photos.harness.test';
 
 export interface Implementation {
   photos: 'immich' | 'reference';
-  idp: 'embedded' | 'authelia' | 'authentik';
+  /** 'embedded', or the id of the real IdP product (products/<id>/). */
+  idp: string;
 }
 
 /** `local` cells and the plain oidc-provider run the embedded provider; only upstream cells run real products. */
@@ -53,15 +54,14 @@ export function implementationFor(cell: Cell): Implementation {
   const local = cell.images === 'local';
   return {
     photos: local ? 'reference' : 'immich',
-    idp: local || cell.idp.product === 'oidc-provider' ? 'embedded' : (cell.idp.product as 'authelia' | 'authentik'),
+    idp: local || cell.idp.product === 'oidc-provider' ? 'embedded' : cell.idp.product,
   };
 }
 
 /** The upstream images a cell needs (none for the parts that come from the local image). */
 export function upstreamImagesFor(cell: Cell): string[] {
   const impl = implementationFor(cell);
-  const idp =
-    impl.idp === 'authelia' ? autheliaImages(cell.idp.version) : impl.idp === 'authentik' ? authentikImages(cell.idp.version) : [];
+  const idp = impl.idp === 'embedded' ? [] : idpProduct(impl.idp).images(cell.idp.version);
   return [...new Set([...idp, ...(impl.photos === 'immich' ? immichImages(cell.immich) : [])])];
 }
 
@@ -73,12 +73,10 @@ export function dockerProvenance(cell: Cell, localImage?: string, images?: Image
       ? `reference model of Immich ${cell.immich} (${local})`
       : `Immich ${cell.immich} (${imageOrigin(mapImage(immichFacts(cell.immich).image), images)})`;
   const profile = cell.idp.product === 'oidc-provider' ? 'plain' : `${cell.idp.product} ${cell.idp.version}`;
-  const idp =
-    impl.idp === 'embedded'
-      ? `embedded oidc-provider, ${profile} profile (${cell.idp.variant}) (${local})`
-      : impl.idp === 'authelia'
-        ? `Authelia ${cell.idp.version} (${imageOrigin(mapImage(autheliaImage(cell.idp.version)), images)})`
-        : `authentik ${cell.idp.version} (${imageOrigin(mapImage(authentikFacts(cell.idp.version).image), images)})`;
+  const product = impl.idp === 'embedded' ? undefined : idpProduct(impl.idp);
+  const idp = product
+    ? `${product.title} ${cell.idp.version} (${imageOrigin(product.mainImage(cell.idp.version), images)})`
+    : `embedded oidc-provider, ${profile} profile (${cell.idp.variant}) (${local})`;
   return { photos, idp };
 }
 
@@ -179,10 +177,11 @@ class Abort {
   }
 }
 
-interface IdpUp {
+interface IdpStarted {
   origin: string;
   issuer: string;
-  driver: 'embedded' | 'authelia' | 'authentik';
+  /** 'embedded' or the product id: which page driver completes its pages. */
+  driver: string;
   control: IdpControlInfo;
 }
 
@@ -260,7 +259,7 @@ async function both<A, B>(ctx: Context, a: () => Promise<A>, b: () => Promise<B>
   }
 }
 
-async function startEmbeddedIdpContainer(ctx: Context): Promise<IdpUp> {
+async function startEmbeddedIdpContainer(ctx: Context): Promise<IdpStarted> {
   const { cell } = ctx;
   const product = cell.idp.product;
   return withFreePort(ctx, 'idp', async (port) => {
@@ -274,123 +273,27 @@ async function startEmbeddedIdpContainer(ctx: Context): Promise<IdpUp> {
   });
 }
 
-async function startAuthelia(ctx: Context): Promise<IdpUp> {
-  const { cell } = ctx;
-  const dir = join(ctx.dir, 'authelia');
+/** A real IdP product, started by its own module with the parts of the stack it needs. */
+async function startProduct(ctx: Context, product: IdpProduct): Promise<IdpStarted> {
+  const dir = join(ctx.dir, product.id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Authelia reads clients at start only: register a pool that scenarios claim one by one (harness/idp/client-pool.ts).
-  // Users are added later through the watched users file; Authelia wants one at start.
-  const features = autheliaFeatures(cell.idp.version);
-  // The last clients of the pool ask for a second factor (TOTP), for scenarios that log in with one.
-  const clients: AutheliaClient[] = Array.from({ length: CLIENT_POOL_SIZE }, (_, i) => ({
-    clientId: `immich-${i + 1}`,
-    clientSecret: alnum(40),
-    redirectUris: immichRedirectUris(ctx.photosUrl, cell.immich),
-    tokenEndpointAuthMethod: cell.idp.settings.tokenEndpointAuthMethod,
-    consentMode: 'implicit',
-    authorizationPolicy: i >= CLIENT_POOL_SIZE - TWO_FACTOR_CLIENTS ? 'two_factor' : 'one_factor',
-    claimsInIdToken: cell.idp.settings.claimsInIdToken,
-    customClaims: features.customClaims,
-  }));
-  const placeholder = { username: 'harness-placeholder', password: alnum(24), displayname: 'Placeholder', disabled: true };
-  // The users file's directory is bind-mounted (Authelia watches the directory); the control replaces the file in it.
-  const usersDir = join(dir, 'authelia-users');
-  mkdirSync(usersDir, { recursive: true, mode: 0o700 });
-  const usersFile = join(usersDir, basename(AUTHELIA_PATHS.users));
-  const clientsFile = join(dir, 'clients.json');
-  writeFileSync(usersFile, renderAutheliaUsers(cell.idp.version, [placeholder]), { mode: 0o600 });
-  const jwksKeyPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  return withFreePort(ctx, 'idp', async (port) => {
-    const spec = renderAuthelia({ version: cell.idp.version, port, tls: ctx.ca.issue([AUTH_HOST]), jwksKeyPem, clients, users: [placeholder] });
-    spec.files = spec.files.filter((f) => f.target !== AUTHELIA_PATHS.users);
-    const c = new HarnessContainer(spec).withBindMounts([{ source: usersDir, target: AUTHELIA_PATHS.usersDir, mode: 'rw' }]);
-    const log = new ContainerLog('idp');
-    attach(ctx, c, 'idp', log);
-    await startNamed(ctx, 'idp', log, () => c.start());
-    const origin = `https://${AUTH_HOST}:${port}`;
-    writePool(
-      clientsFile,
-      clients.map((c) => ({
-        clientId: c.clientId,
-        clientSecret: c.clientSecret,
-        issuer: origin,
-        tokenEndpointAuthMethod: c.tokenEndpointAuthMethod ?? 'client_secret_basic',
-        idTokenAlg: 'RS256',
-        redirectUris: c.redirectUris,
-        twoFactor: c.authorizationPolicy === 'two_factor',
-      })),
-    );
-    return { origin, issuer: origin, driver: 'authelia', control: { kind: 'authelia', usersFile, clientsFile, container: `${ctx.key}-idp` } };
-  });
-}
-
-async function startAuthentik(ctx: Context): Promise<IdpUp> {
-  const { cell, ca } = ctx;
-  const facts = authentikFacts(cell.idp.version);
-  const db = { host: 'authentik-db', user: 'authentik', password: alnum(32), database: 'authentik' };
-  const pg = new PostgresContainer({ flavour: facts.postgres, user: db.user, password: db.password, database: db.database, networkAlias: db.host });
-  const pgLog = new ContainerLog('authentik-postgres');
-  attach(ctx, pg, 'authentik-postgres', pgLog);
-  const redisHost = facts.redisImage ? 'authentik-redis' : undefined;
-  const startRedis = async () => {
-    if (!facts.redisImage) return;
-    const redis = new RedisContainer({ image: facts.redisImage, networkAlias: 'authentik-redis' });
-    const log = new ContainerLog('authentik-redis');
-    attach(ctx, redis, 'authentik-redis', log);
-    await startNamed(ctx, 'authentik-redis', log, () => redis.start());
+  const parts: StackParts = {
+    cell: ctx.cell,
+    ca: ctx.ca,
+    dir,
+    authHost: AUTH_HOST,
+    photosUrl: ctx.photosUrl,
+    containerName: (name) => `${ctx.key}-${name}`,
+    attach: (c, name, log, aliases) => attach(ctx, c, name, log, aliases),
+    startNamed: (name, log, start) => startNamed(ctx, name, log, start),
+    withFreePort: (name, start) => withFreePort(ctx, name, start),
+    both: (a, b) => both(ctx, a, b),
+    writePool,
+    secret: alnum,
+    pool: { size: CLIENT_POOL_SIZE, twoFactor: TWO_FACTOR_CLIENTS },
   };
-  await both(ctx, () => startNamed(ctx, 'authentik-postgres', pgLog, () => pg.start()), startRedis);
-
-  // The port is fixed before the (slow) worker runs; a port taken meanwhile fails the cell with Docker's message.
-  const port = await freeLoopbackPort();
-  const s = cell.idp.settings;
-  // Providers come from the blueprint applied at start: a pool that scenarios claim one by one.
-  const providers = Array.from({ length: CLIENT_POOL_SIZE }, (_, i) => ({
-    slug: `immich-${i + 1}`,
-    clientId: alnum(24),
-    clientSecret: alnum(48),
-    redirectUris: immichRedirectUris(ctx.photosUrl, cell.immich),
-    signingKey: s.signingKey,
-    encryptionKey: s.encryptionKey,
-  }));
-  const ak = new AuthentikContainer({
-    version: cell.idp.version,
-    port,
-    db,
-    redisHost,
-    webCertificate: ca.issue([AUTH_HOST]),
-    signingKeypair: s.signingKey ? ca.issue(['signing.harness.test']) : undefined,
-    encryptionKeypair: s.encryptionKey ? ca.issue(['encryption.harness.test']) : undefined,
-    providers,
-  });
-  const workerLog = new ContainerLog('authentik-worker');
-  const serverLog = new ContainerLog('idp');
-  attach(ctx, ak.worker, 'authentik-worker', workerLog);
-  attach(ctx, ak.server, 'idp', serverLog);
-  // Worker first: the server reads the brand certificate (from the blueprint) when it first becomes healthy.
-  await startNamed(ctx, 'authentik-worker', workerLog, () => ak.worker.start());
-  await startNamed(ctx, 'idp', serverLog, () => ak.server.start());
-  const origin = `https://${AUTH_HOST}:${port}`;
-  const clientsFile = join(ctx.dir, 'authentik-clients.json');
-  writePool(
-    clientsFile,
-    providers.map((p) => ({
-      clientId: p.clientId,
-      clientSecret: p.clientSecret,
-      issuer: ak.specs.issuers[p.slug]!,
-      // authentik accepts both methods; Immich's default is recorded.
-      tokenEndpointAuthMethod: 'client_secret_post',
-      idTokenAlg: s.signingKey ? 'RS256' : 'HS256',
-      ...(s.encryptionKey ? { idTokenEncryption: { alg: 'RSA-OAEP-256', enc: 'A256CBC-HS512' } } : {}),
-      redirectUris: p.redirectUris,
-    })),
-  );
-  return {
-    origin,
-    issuer: ak.specs.issuers[providers[0]!.slug]!,
-    driver: 'authentik',
-    control: { kind: 'authentik', apiUrl: origin, token: ak.bootstrapToken, clientsFile },
-  };
+  const up = await product.start(parts);
+  return { origin: up.origin, issuer: up.issuer, driver: product.id, control: { kind: product.id, ...up.control } };
 }
 
 async function startImmich(ctx: Context): Promise<PhotosUp> {
@@ -423,7 +326,7 @@ async function startReference(ctx: Context): Promise<PhotosUp> {
 }
 
 /** The IdP's discovery document fetched from the host by its public URL with the run CA: the same-port check. */
-async function checkDiscovery(idp: IdpUp, caPem: string): Promise<void> {
+async function checkDiscovery(idp: IdpStarted, caPem: string): Promise<void> {
   const url = `${idp.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const dispatcher = caAgent(caPem);
   try {
@@ -484,7 +387,7 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const ctx: Context = { cell, ca, network, labels, key, dir, logs, stackLog, localImage, photosUrl: front.url, sequential: opts.sequential ?? false, abort };
 
-    const startIdp = impl.idp === 'embedded' ? startEmbeddedIdpContainer : impl.idp === 'authelia' ? startAuthelia : startAuthentik;
+    const startIdp = impl.idp === 'embedded' ? startEmbeddedIdpContainer : (c: Context) => startProduct(c, idpProduct(impl.idp));
     const startPhotos = impl.photos === 'reference' ? startReference : startImmich;
     const [idp, photos] = await both(ctx, () => startIdp(ctx), () => startPhotos(ctx));
     front.setTarget({ host: '127.0.0.1', port: photos.hostPort });

@@ -5,7 +5,7 @@ import type { Ca } from '../ca/ca.js';
 import { caAgent } from '../ca/dispatcher.js';
 import { startEmbeddedIdp } from '../embedded/idp/index.js';
 import { startReferencePhotos } from '../embedded/photos/index.js';
-import { ImmichApi } from '../immich/api.js';
+import { ImmichApi } from '../../products/immich/api.js';
 import type { Cell, CellProvenance } from '../model.js';
 import type { Stack } from './types.js';
 

@@ -6,8 +6,7 @@ import type { Cell, CellProvenance, NotRunKind } from '../model.js';
 /** How a worker drives the IdP's users and clients. */
 export type IdpControlInfo =
   | { kind: 'http'; url: string; token: string } // the embedded provider's control API
-  | { kind: 'authentik'; apiUrl: string; token: string; clientsFile: string }
-  | { kind: 'authelia'; usersFile: string; clientsFile: string; container: string };
+  | ({ kind: string } & Record<string, unknown>); // a real product's: kind is its id, the rest is its own (products/<id>/)
 
 export interface StackInfo {
   cell: Cell;
@@ -29,7 +28,8 @@ export interface StackInfo {
   };
   idp: {
     origin: string; // https://auth.harness.test:<port>
-    driver: 'embedded' | 'authelia' | 'authentik';
+    /** 'embedded' or the IdP product's id. */
+    driver: string;
     version: string;
     control: IdpControlInfo;
   };

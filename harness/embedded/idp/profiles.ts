@@ -3,7 +3,8 @@
 import semver from 'semver';
 import type { TokenEndpointAuthMethod } from '../../model.js';
 
-export type EmbeddedProduct = 'authelia' | 'authentik' | 'oidc-provider';
+/** 'oidc-provider' (plain) or an IdP product with a modelled profile below; profileFor refuses any other. */
+export type EmbeddedProduct = string;
 
 /** Which claim rules build the user's claims (see claims.ts). */
 export type ClaimStyle = 'authentik' | 'authelia-4.38' | 'authelia-4.39' | 'plain';

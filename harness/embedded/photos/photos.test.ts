@@ -7,7 +7,7 @@ import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, type Ca, type Leaf } from '../../ca/ca.js';
 import { caAgent } from '../../ca/dispatcher.js';
-import { ImmichApi, type OAuthResult } from '../../immich/api.js';
+import { ImmichApi, type OAuthResult } from '../../../products/immich/api.js';
 import { startReferencePhotos, type ReferencePhotos } from './index.js';
 import { startTestIdp, type TestIdp } from './test-idp.js';
 import { MODELLED_VERSIONS, type ModelledVersion } from './versions.js';

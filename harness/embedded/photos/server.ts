@@ -2,7 +2,7 @@
 // modelled release, in front of PhotosService.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { oauthDefaultsFor, oauthKeysFor } from '../../immich/settings.js';
+import { oauthDefaultsFor, oauthKeysFor } from '../../../products/immich/settings.js';
 import { HttpError, STATUS_TEXT, requestContext, type Logger } from './errors.js';
 import { mapUserAdmin, type PhotosService, type SystemConfig, type User } from './service.js';
 import type { Behaviour } from './versions.js';

@@ -1,7 +1,7 @@
 // Immich's auth rules for one modelled release, in memory: admin bootstrap, password login, the
 // system config, and what an OAuth login does to users (lookup, linking, creation from claims).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { oauthDefaultsFor } from '../../immich/settings.js';
+import { oauthDefaultsFor } from '../../../products/immich/settings.js';
 import { HttpError, type Logger } from './errors.js';
 import type { OAuthConfig, OAuthProfile, RelyingParty } from './oidc.js';
 import type { Behaviour } from './versions.js';

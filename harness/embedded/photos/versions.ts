@@ -3,7 +3,7 @@
 // immich.md and the upstream sources at the release commits (server/src/services/auth.service.ts,
 // server/src/repositories/oauth.repository.ts).
 import semver from 'semver';
-import { plainVersion } from '../../immich/settings.js';
+import { plainVersion } from '../../../products/immich/settings.js';
 
 export const MODELLED_VERSIONS = ['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0'] as const;
 export type ModelledVersion = (typeof MODELLED_VERSIONS)[number];

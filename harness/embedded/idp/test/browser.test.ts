@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../../browser/launch.js';
-import { embeddedIdpDriver } from '../../../drivers/embedded.js';
+import { embeddedIdpDriver } from '../../../../products/embedded-idp/driver.js';
 import type { IdpClient, IdpUser } from '../../../idp/control.js';
 import type { EmbeddedIdp } from '../index.js';
 import { relyingParty, startIdp, testCa, unique, type TestCa } from './helpers.js';

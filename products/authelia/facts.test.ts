@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCa, type Leaf } from '../harness/ca/ca.js';
+import { createCa, type Leaf } from '../../harness/ca/ca.js';
 import {
   AUTHELIA_PATHS,
   AUTHELIA_VERSIONS,
@@ -19,10 +19,10 @@ import {
   type AutheliaClient,
   type AutheliaOptions,
   type AutheliaSchemaLine,
-} from './authelia.js';
+} from './facts.js';
 import { verifyPbkdf2Sha512 } from './pbkdf2.js';
 
-const schemaDir = join(import.meta.dirname, '..', 'fixtures', 'schemas', 'authelia');
+const schemaDir = join(import.meta.dirname, 'schemas');
 const loadSchema = (name: string) => JSON.parse(readFileSync(join(schemaDir, name), 'utf8')) as Record<string, any>;
 
 function validator(schema: Record<string, unknown>) {

@@ -2,10 +2,10 @@
 // local image. Like the real server it speaks plain http on the port that Immich version uses, trusts the
 // run CA only through NODE_EXTRA_CA_CERTS, and is served to the browser by the harness's TLS front.
 import { AbstractStartedContainer, GenericContainer, type StartedTestContainer } from 'testcontainers';
-import { ContainerLog } from '../harness/docker/logs.js';
-import { httpReady } from '../harness/docker/wait.js';
-import { immichFacts } from './immich.js';
-import { IMAGE_APP_DIR } from './local-image.js';
+import { ContainerLog } from '../../harness/docker/logs.js';
+import { httpReady } from '../../harness/docker/wait.js';
+import { immichFacts } from '../immich/facts.js';
+import { IMAGE_APP_DIR } from '../../containers/local-image.js';
 
 export const REFERENCE_PHOTOS_PATHS = {
   main: `${IMAGE_APP_DIR}/harness/embedded/photos/main.ts`,

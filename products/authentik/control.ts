@@ -1,11 +1,11 @@
 // Scenario control of a real authentik: users through its REST API (bootstrap token), clients from the
 // pool of providers the blueprint registered at start.
 import { randomBytes } from 'node:crypto';
-import { AuthentikApi } from '../../containers/authentik-api.js';
-import { IMMICH_SCOPE } from '../../containers/authelia.js';
-import { caAgent } from '../ca/dispatcher.js';
-import { claimClient } from './client-pool.js';
-import { checkPreferredUsername, type IdpCapabilities, type IdpControl, type NewIdpUser } from './control.js';
+import { AuthentikApi } from './api.js';
+import { IMMICH_SCOPE } from './facts.js';
+import { caAgent } from '../../harness/ca/dispatcher.js';
+import { claimClient } from '../../harness/idp/client-pool.js';
+import { checkPreferredUsername, type IdpCapabilities, type IdpControl, type NewIdpUser } from '../../harness/idp/control.js';
 
 export function authentikControl(info: { apiUrl: string; token: string; clientsFile: string }, caPem: string): IdpControl {
   const api = new AuthentikApi({ baseUrl: info.apiUrl, token: info.token, dispatcher: caAgent(caPem) });

@@ -3,9 +3,9 @@
 // https://auth.harness.test:<port> is one URL for containers (network alias) and the host (127.0.0.1).
 import { randomBytes } from 'node:crypto';
 import { AbstractStartedContainer, GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { ContainerLog } from '../harness/docker/logs.js';
-import type { IdpSettings } from '../harness/model.js';
-import { IMAGE_APP_DIR } from './local-image.js';
+import { ContainerLog } from '../../harness/docker/logs.js';
+import type { IdpSettings } from '../../harness/model.js';
+import { IMAGE_APP_DIR } from '../../containers/local-image.js';
 
 export const EMBEDDED_IDP_PATHS = {
   main: `${IMAGE_APP_DIR}/harness/embedded/idp/main.ts`,
@@ -16,7 +16,7 @@ export const EMBEDDED_IDP_PATHS = {
 /** The control API's port inside the container (published on a random loopback port). */
 export const EMBEDDED_IDP_CONTROL_PORT = 9090;
 
-export type EmbeddedIdpProduct = 'authelia' | 'authentik' | 'oidc-provider';
+export type EmbeddedIdpProduct = string;
 
 /** What main.ts prints once it listens. */
 export interface EmbeddedIdpReady {

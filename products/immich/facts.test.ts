@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { IMMICH_CA_PATH, IMMICH_CONFIG_PATH, IMMICH_VERSIONS, ImmichContainer, immichFacts, renderImmich } from './immich.js';
-import { renderPostgres } from './postgres.js';
-import { renderRedis } from './redis.js';
+import { IMMICH_CA_PATH, IMMICH_CONFIG_PATH, IMMICH_VERSIONS, ImmichContainer, immichFacts, renderImmich } from './facts.js';
+import { renderPostgres } from '../../containers/postgres.js';
+import { renderRedis } from '../../containers/redis.js';
 
 const db = { host: 'database', user: 'postgres', password: 'pw', database: 'immich' };
 

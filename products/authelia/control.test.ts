@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTHELIA_PATHS } from '../../containers/authelia.js';
-import { createCa, type Ca } from '../ca/ca.js';
-import { autheliaControl } from './authelia-control.js';
+import { AUTHELIA_PATHS } from './facts.js';
+import { createCa, type Ca } from '../../harness/ca/ca.js';
+import { autheliaControl } from './control.js';
 
 let dir: string;
 let ca: Ca;

@@ -1,9 +1,9 @@
 // The Immich server (ghcr.io/immich-app/immich-server) with the database and cache its own compose file
 // names for that release. Facts checked in docker/docker-compose.yml and server/src at each release commit.
-import { HarnessContainer, type ContainerSpec } from './spec.js';
-import { immichPostgres, type PostgresFlavour } from './postgres.js';
-import { immichRedis } from './redis.js';
-import { normalizeVersion, pick, type Row } from './versions.js';
+import { HarnessContainer, type ContainerSpec } from '../../containers/spec.js';
+import { immichPostgres, type PostgresFlavour } from '../../containers/postgres.js';
+import { immichRedis } from '../../containers/redis.js';
+import { normalizeVersion, pick, type Row } from '../../containers/versions.js';
 
 /** Versions the harness has container definitions for (tested). */
 export const IMMICH_VERSIONS = ['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0'] as const;

@@ -2,7 +2,7 @@
 // once the browser has been sent away from the provider's origin (an https redirect or a custom scheme such
 // as app.immich:, which Chromium aborts but still requests). Waits on elements and requests, never on time.
 import type { Page, Request } from 'playwright-core';
-import type { Credentials, IdpPageDriver } from './types.js';
+import type { Credentials, IdpPageDriver } from '../../harness/drivers/types.js';
 
 const PAGE = '#username, #accept, #idp-error';
 

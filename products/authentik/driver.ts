@@ -1,7 +1,7 @@
 // authentik's flow executor: identification and password stages inside open shadow roots (Playwright's CSS
 // engine pierces them), then an explicit consent stage when the provider's flow has one.
 import type { Page } from 'playwright-core';
-import type { Credentials, IdpPageDriver } from './types.js';
+import type { Credentials, IdpPageDriver } from '../../harness/drivers/types.js';
 
 export function authentikDriver(version: string): IdpPageDriver {
   return {

@@ -4,9 +4,9 @@
 // https://auth.harness.test:<port> is one URL for containers (network alias) and for the browser (127.0.0.1).
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
-import { HarnessContainer, type ContainerSpec } from './spec.js';
+import { HarnessContainer, type ContainerSpec } from '../../containers/spec.js';
 import { pbkdf2Sha512Digest } from './pbkdf2.js';
-import { normalizeVersion, pick, type Row } from './versions.js';
+import { normalizeVersion, pick, type Row } from '../../containers/versions.js';
 
 export const AUTHELIA_VERSIONS = ['4.38.9', '4.39.0', '4.39.20'] as const;
 export const AUTHELIA_IMAGE = 'docker.io/authelia/authelia';

@@ -2,11 +2,11 @@
 // 2025.10. Provider, application, keys, users and the brand certificate come from a blueprint rendered per
 // version. Same-port topology as Authelia: the https listener inside the container uses the published port.
 import { randomBytes } from 'node:crypto';
-import { HarnessContainer, type ContainerSpec } from './spec.js';
+import { HarnessContainer, type ContainerSpec } from '../../containers/spec.js';
 import { Find, KeyOf, stringifyBlueprint } from './blueprint-yaml.js';
-import { authentikPostgres, type PostgresFlavour } from './postgres.js';
-import { authentikRedis } from './redis.js';
-import { normalizeVersion, pick, type Row } from './versions.js';
+import { authentikPostgres, type PostgresFlavour } from '../../containers/postgres.js';
+import { authentikRedis } from '../../containers/redis.js';
+import { normalizeVersion, pick, type Row } from '../../containers/versions.js';
 
 export const AUTHENTIK_VERSIONS = ['2024.12.5', '2025.4.4', '2025.10.4', '2026.8.3'] as const;
 export const AUTHENTIK_IMAGE = 'ghcr.io/goauthentik/server';

@@ -3,13 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
-import { AUTHELIA_PATHS, autheliaFeatures, IMMICH_SCOPE, renderAutheliaUsers, type AutheliaUser } from '../../containers/authelia.js';
-import { caAgent } from '../ca/dispatcher.js';
-import { containerExec } from '../docker/exec.js';
-import { base32Encode } from '../drivers/totp.js';
-import { claimClient } from './client-pool.js';
-import { timeoutScale } from '../flows/pacing.js';
-import { checkPreferredUsername, type IdpCapabilities, type IdpControl, type NewIdpUser } from './control.js';
+import { AUTHELIA_PATHS, autheliaFeatures, IMMICH_SCOPE, renderAutheliaUsers, type AutheliaUser } from './facts.js';
+import { caAgent } from '../../harness/ca/dispatcher.js';
+import { containerExec } from '../../harness/docker/exec.js';
+import { base32Encode } from '../../harness/drivers/totp.js';
+import { claimClient } from '../../harness/idp/client-pool.js';
+import { timeoutScale } from '../../harness/flows/pacing.js';
+import { checkPreferredUsername, type IdpCapabilities, type IdpControl, type NewIdpUser } from '../../harness/idp/control.js';
 
 /** Reload takes about 1 s on an idle machine; the scale gives a loaded one more. */
 const reloadTimeoutMs = () => Math.round(30_000 * timeoutScale());

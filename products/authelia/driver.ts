@@ -1,8 +1,8 @@
 // Authelia's React login portal: first factor, optional TOTP second factor, consent (element ids by version).
 import type { Page } from 'playwright-core';
-import { autheliaConsentIds } from '../../containers/authelia.js';
-import { totp } from './totp.js';
-import type { Credentials, IdpPageDriver } from './types.js';
+import { autheliaConsentIds } from './facts.js';
+import { totp } from '../../harness/drivers/totp.js';
+import type { Credentials, IdpPageDriver } from '../../harness/drivers/types.js';
 
 export function autheliaDriver(version: string): IdpPageDriver {
   const consent = autheliaConsentIds(version);

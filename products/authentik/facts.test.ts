@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthentikApi, AuthentikApiError } from './authentik-api.js';
+import { AuthentikApi, AuthentikApiError } from './api.js';
 import { Find, KeyOf, parseBlueprint } from './blueprint-yaml.js';
 import {
   AUTHENTIK_BLUEPRINT_PATH,
@@ -11,7 +11,7 @@ import {
   authentikFacts,
   renderAuthentik,
   type AuthentikOptions,
-} from './authentik.js';
+} from './facts.js';
 
 const kp = (n: string) => ({ certPem: `-----BEGIN CERTIFICATE-----\n${n}\n-----END CERTIFICATE-----\n`, keyPem: `KEY-${n}` });
 const db = { host: 'ak-db', user: 'authentik', password: 'dbpw', database: 'authentik' };
