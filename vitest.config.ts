@@ -1,6 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-const DOCKER_TESTS = ['harness/stack/docker*.test.ts', 'harness/docker/**/*.test.ts'];
+// Tests that need a Docker engine (each product's own real-product test is its folder's docker.test.ts).
+const DOCKER_TESTS = ['harness/stack/docker*.test.ts', 'harness/docker/**/*.test.ts', 'products/*/docker.test.ts'];
 
 export default defineConfig({
   test: {

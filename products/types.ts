@@ -49,6 +49,8 @@ export interface StackParts {
   writePool(file: string, clients: PooledClient[]): void;
   /** A random alphanumeric secret of n characters. */
   secret(n: number): string;
+  /** The image to run instead of the product's official one: its local build under `--images local`. */
+  image?: string;
   /** Clients to register at start, and how many of the last ones ask for a second factor. */
   pool: { size: number; twoFactor: number };
 }
@@ -80,8 +82,16 @@ export interface IdpProduct {
   /** Completes the IdP's own pages in the browser. */
   driver(version: string): IdpPageDriver;
   /**
-   * Builds a local image of the product from registry packages (`--images local` runs it instead of the
-   * model), or undefined when it cannot be built here. Returns the image name.
+   * Builds (or finds, by content) a local image of the real product from registry packages, so that
+   * `--images local` runs the product itself rather than an embedded model of it. Products without one are
+   * modelled by the embedded provider under `--images local`.
    */
-  localImage?(version: string): Promise<string>;
+  localImage?(version: string): Promise<LocalProductImage>;
+}
+
+export interface LocalProductImage {
+  /** The image to run, e.g. idp-harness-local/keycloak:26.7.3-<content hash>. */
+  name: string;
+  /** What it was built from, for the report: distribution, its digest, the runtime. */
+  origin: string;
 }

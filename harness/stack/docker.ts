@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { GenericContainer, StartedTestContainer } from 'testcontainers';
-import { idpProduct } from '../../products/index.js';
-import type { IdpProduct, StackParts } from '../../products/types.js';
+import { idpProduct, idpProducts } from '../../products/index.js';
+import type { IdpProduct, LocalProductImage, StackParts } from '../../products/types.js';
 import { EmbeddedIdpContainer } from '../../products/embedded-idp/container.js';
 import { ensureImage, immichImages } from '../../containers/images.js';
 import { mapImage } from '../../containers/image-map.js';
@@ -49,23 +49,26 @@ export interface Implementation {
   idp: string;
 }
 
-/** `local` cells and the plain oidc-provider run the embedded provider; only upstream cells run real products. */
+/**
+ * `local` cells run the reference model of Immich, and the real IdP where its product builds a local image of
+ * itself (products/<id>/ `localImage`), the embedded provider's profile otherwise; upstream cells run the real
+ * products. The plain oidc-provider is always the embedded one.
+ */
 export function implementationFor(cell: Cell): Implementation {
   const local = cell.images === 'local';
-  return {
-    photos: local ? 'reference' : 'immich',
-    idp: local || cell.idp.product === 'oidc-provider' ? 'embedded' : cell.idp.product,
-  };
+  const product = idpProducts.get(cell.idp.product);
+  const realIdp = product !== undefined && (!local || product.localImage !== undefined);
+  return { photos: local ? 'reference' : 'immich', idp: realIdp ? product.id : 'embedded' };
 }
 
 /** The upstream images a cell needs (none for the parts that come from the local image). */
 export function upstreamImagesFor(cell: Cell): string[] {
   const impl = implementationFor(cell);
-  const idp = impl.idp === 'embedded' ? [] : idpProduct(impl.idp).images(cell.idp.version);
+  const idp = impl.idp === 'embedded' || cell.images === 'local' ? [] : idpProduct(impl.idp).images(cell.idp.version);
   return [...new Set([...idp, ...(impl.photos === 'immich' ? immichImages(cell.immich) : [])])];
 }
 
-export function dockerProvenance(cell: Cell, localImage?: string, images?: ImageRef[]): CellProvenance {
+export function dockerProvenance(cell: Cell, localImage?: string, images?: ImageRef[], idpBuild?: LocalProductImage): CellProvenance {
   const impl = implementationFor(cell);
   const local = `local image ${localImage ?? 'idp-harness-local'}`;
   const photos =
@@ -74,8 +77,14 @@ export function dockerProvenance(cell: Cell, localImage?: string, images?: Image
       : `Immich ${cell.immich} (${imageOrigin(mapImage(immichFacts(cell.immich).image), images)})`;
   const profile = cell.idp.product === 'oidc-provider' ? 'plain' : `${cell.idp.product} ${cell.idp.version}`;
   const product = impl.idp === 'embedded' ? undefined : idpProduct(impl.idp);
+  const origin = () => {
+    if (cell.images !== 'local') return imageOrigin(product!.mainImage(cell.idp.version), images);
+    if (!idpBuild) return 'locally built';
+    const id = images?.find((i) => i.name === idpBuild.name)?.id;
+    return `locally built from ${idpBuild.origin}; ${idpBuild.name}${id ? `, image ${id.replace(/^sha256:/, '').slice(0, 12)}` : ''}`;
+  };
   const idp = product
-    ? `${product.title} ${cell.idp.version} (${imageOrigin(product.mainImage(cell.idp.version), images)})`
+    ? `${product.title} ${cell.idp.version} (${origin()})`
     : `embedded oidc-provider, ${profile} profile (${cell.idp.variant}) (${local})`;
   return { photos, idp };
 }
@@ -128,6 +137,8 @@ interface Context {
   logs: Map<string, ContainerLog>;
   stackLog: ContainerLog;
   localImage?: string;
+  /** The IdP product's own local build, on a local cell. */
+  idpImage?: string;
   photosUrl: string;
   sequential: boolean;
   abort: Abort;
@@ -291,6 +302,7 @@ async function startProduct(ctx: Context, product: IdpProduct): Promise<IdpStart
     writePool,
     secret: alnum,
     pool: { size: CLIENT_POOL_SIZE, twoFactor: TWO_FACTOR_CLIENTS },
+    ...(ctx.idpImage ? { image: ctx.idpImage } : {}),
   };
   const up = await product.start(parts);
   return { origin: up.origin, issuer: up.issuer, driver: product.id, control: { kind: product.id, ...up.control } };
@@ -353,6 +365,9 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
   const images = await requireImages(upstreamImagesFor(cell));
   const localImage = impl.photos === 'reference' || impl.idp === 'embedded' ? (await ensureLocalImage()).name : undefined;
   if (localImage) images.push({ name: localImage });
+  // A real IdP on a local cell runs its own local build (products/<id>/ localImage).
+  const idpBuild = impl.idp !== 'embedded' && cell.images === 'local' ? await idpProduct(impl.idp).localImage!(cell.idp.version) : undefined;
+  if (idpBuild) images.push(...(await requireImages([idpBuild.name])));
   const imagesMs = Date.now() - started;
 
   const runId = basename(runDir);
@@ -385,7 +400,7 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
     closers.push(() => front.close());
     const dir = join(runDir, 'stacks', safeName(cell.id));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const ctx: Context = { cell, ca, network, labels, key, dir, logs, stackLog, localImage, photosUrl: front.url, sequential: opts.sequential ?? false, abort };
+    const ctx: Context = { cell, ca, network, labels, key, dir, logs, stackLog, localImage, idpImage: idpBuild?.name, photosUrl: front.url, sequential: opts.sequential ?? false, abort };
 
     const startIdp = impl.idp === 'embedded' ? startEmbeddedIdpContainer : (c: Context) => startProduct(c, idpProduct(impl.idp));
     const startPhotos = impl.photos === 'reference' ? startReference : startImmich;
@@ -405,7 +420,7 @@ export async function startDockerStack(cell: Cell, ca: Ca, scenarios: string[], 
     return {
       info: {
         cell,
-        provenance: dockerProvenance(cell, localImage, images),
+        provenance: dockerProvenance(cell, localImage, images, idpBuild),
         readyMs,
         scenarios,
         // Every image the verdicts came from, with its digest where the engine knows one (the report lists them).
