@@ -2,26 +2,12 @@
 // root filesystem (`docker import`). It lets the embedded provider and the reference photo server run as
 // containers where no registry is reachable. Tagged by a hash of its content, so it is built once per
 // change of the project or of node, and reused otherwise.
-import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineRequest } from '../harness/docker/engine.js';
+import { imageSize, importRootfs, sharedLibraries, type RootfsEntry } from './rootfs-image.js';
 
 export const LOCAL_IMAGE_REPO = 'idp-harness-local';
 /** Where the project lives inside the image (also the working directory). */
@@ -55,24 +41,7 @@ export interface LocalImage {
   sizeBytes: number;
 }
 
-interface Entry {
-  target: string; // absolute path in the image
-  source?: string; // host file to copy
-  content?: string; // or literal content
-  mode: number;
-}
-
-/** The host libraries `ldd` lists for a binary, by the paths the loader looks them up at. */
-function sharedLibraries(binary: string): string[] {
-  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
-  const libs: string[] = [];
-  for (const line of out.split('\n')) {
-    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
-    if (m) libs.push(m[1]!);
-  }
-  if (!libs.some((l) => l.includes('ld-linux'))) throw new Error(`ldd ${binary} listed no dynamic loader:\n${out}`);
-  return libs;
-}
+type Entry = RootfsEntry;
 
 /** The package directories production needs, following dependencies through node_modules as Node resolves them. */
 function dependencyClosure(root: string): string[] {
@@ -152,52 +121,6 @@ function contentHash(entries: Entry[]): string {
   return h.digest('hex').slice(0, 12);
 }
 
-function stage(entries: Entry[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'idp-harness-image-'));
-  mkdirSync(join(dir, 'tmp'));
-  chmodSync(join(dir, 'tmp'), 0o1777);
-  for (const e of entries) {
-    const dest = join(dir, e.target);
-    mkdirSync(dirname(dest), { recursive: true });
-    if (e.content !== undefined) writeFileSync(dest, e.content, { mode: e.mode });
-    else {
-      // A hard link costs nothing; another filesystem needs a copy.
-      try {
-        linkSync(e.source!, dest);
-      } catch {
-        copyFileSync(e.source!, dest);
-        chmodSync(dest, e.mode);
-      }
-    }
-  }
-  return dir;
-}
-
-async function imageSize(name: string): Promise<number | undefined> {
-  const r = await engineRequest('GET', `/images/${encodeURIComponent(name)}/json`);
-  return r.status === 200 ? (JSON.parse(r.body) as { Size: number }).Size : undefined;
-}
-
-async function build(name: string, entries: Entry[]): Promise<void> {
-  const dir = stage(entries);
-  try {
-    const tar = spawn('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', dir, '-cf', '-', '.'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let tarErr = '';
-    tar.stderr.on('data', (c) => (tarErr += c));
-    const [repo, tag] = name.split(':') as [string, string];
-    const query = [`fromSrc=-`, `repo=${repo}`, `tag=${tag}`, ...IMAGE_CONFIG.map((c) => `changes=${encodeURIComponent(c)}`)].join('&');
-    const res = await engineRequest('POST', `/images/create?${query}`, { body: tar.stdout, contentType: 'application/x-tar' });
-    const tarCode = await new Promise<number | null>((resolve) => (tar.exitCode !== null ? resolve(tar.exitCode) : tar.on('close', resolve)));
-    if (tarCode !== 0) throw new Error(`tar of the local image failed (${tarCode}): ${tarErr}`);
-    // The import answers 200 with a JSON progress stream; a failure shows as an "error" member.
-    if (res.status !== 200 || /"error"/.test(res.body)) throw new Error(`docker import of ${name} failed: ${res.body.trim()}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /**
  * Removes earlier builds (each change of the project makes a new one), except those a container still
  * uses: the engine refuses those without force, and they go next time.
@@ -225,7 +148,7 @@ export function ensureLocalImage(opts: { log?: (line: string) => void } = {}): P
     const existing = await imageSize(name);
     if (existing !== undefined) return { name, hash, built: false, sizeBytes: existing };
     const started = Date.now();
-    await build(name, entries);
+    await importRootfs(name, entries, IMAGE_CONFIG);
     const buildMs = Date.now() - started;
     const sizeBytes = (await imageSize(name)) ?? 0;
     await pruneOlder(name);
