@@ -61,8 +61,12 @@ export async function webLogin(target: LoginTarget, user: Credentials, opts: { a
   // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
   let response = authorized;
   if (authorized.status() < 300) {
-    await step("web: reach the IdP's pages", () => page.waitForURL((url) => url.origin === target.idpOrigin));
-    response = await step("web: complete the IdP's pages", () => completeAtIdp(page, target.driver, user, callback));
+    // An IdP that refuses the request outright (invalid scope, unknown redirect URI) may send the browser
+    // straight back to the callback: that answer is the product's, not a page the harness failed to reach.
+    const bounced = await step("web: reach the IdP's pages", () =>
+      Promise.race([page.waitForURL((url) => url.origin === target.idpOrigin).then(() => undefined), callback]),
+    );
+    response = bounced ?? (await step("web: complete the IdP's pages", () => completeAtIdp(page, target.driver, user, callback)));
   }
   const result = await step("web: read the photo server's callback answer", () => fromResponse('web', response));
   result.screenshot = async () => {
