@@ -1,0 +1,108 @@
+// A real Keycloak in this project's CI: built here from the server distribution on Maven Central and this
+// machine's JDK, started on the docker path, and logged into through the reference model of Immich — web and
+// mobile, every scenario that applies. Its answers are Keycloak's own.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCa } from '../../harness/ca/ca.js';
+import { caAgent } from '../../harness/ca/dispatcher.js';
+import { dockerAvailable, engineRequest, RUN_LABEL } from '../../harness/docker/engine.js';
+import { controlFor } from '../../harness/idp/connect.js';
+import type { Cell, RunReport } from '../../harness/model.js';
+import { ROOT } from '../../harness/runner/run.js';
+import { startDockerStack } from '../../harness/stack/docker.js';
+import { localKeycloakImage } from './local-image.js';
+
+const work = mkdtempSync(join(tmpdir(), 'idp-harness-keycloak-'));
+let docker: Awaited<ReturnType<typeof dockerAvailable>>;
+
+beforeAll(async () => {
+  docker = await dockerAvailable();
+  if (!docker.ok && !process.env.CI) console.warn(`skipping the real Keycloak tests: ${docker.reason}`);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function needsDocker(ctx: { skip(): void }): void {
+  if (docker.ok) return;
+  if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
+  ctx.skip();
+}
+
+function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/idp-harness.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+async function harnessLeftovers(): Promise<string[]> {
+  const filter = encodeURIComponent(JSON.stringify({ label: [RUN_LABEL] }));
+  const cs = JSON.parse((await engineRequest('GET', `/containers/json?all=true&filters=${filter}`)).body) as { Names: string[] }[];
+  const ns = JSON.parse((await engineRequest('GET', `/networks?filters=${filter}`)).body) as { Name: string }[];
+  return [...cs.map((c) => c.Names.join(',')), ...ns.map((n) => n.Name)];
+}
+
+describe('a real Keycloak built from Maven Central', () => {
+  it('is the same image for the same distribution, JDK and recipe, so a second run builds nothing', async (ctx) => {
+    needsDocker(ctx);
+    const first = await localKeycloakImage('26.7.3');
+    const again = await localKeycloakImage('26.7.3');
+    expect(again.name).toBe(first.name);
+    expect(first.name).toMatch(/^idp-harness-local\/keycloak:26\.7\.3-[0-9a-f]{12}$/);
+    expect(first.origin).toMatch(/^org\.keycloak:keycloak-quarkus-dist:26\.7\.3 \(sha512 [0-9a-f]{16}…\) on Java \d+/);
+  });
+
+  it('answers web and mobile logins of every scenario through the reference model of Immich, oldest and newest, with both auth methods', async (ctx) => {
+    needsDocker(ctx);
+    const out = join(work, 'run');
+    const idps = 'keycloak-26.7.3__post,keycloak-26.4.7__basic';
+    const r = await cli(['run', '--backend', 'docker', '--images', 'local', '--idp', idps, '--immich', 'v1.113.0,v3.1.0', '--out', out]);
+    expect(r.out).toMatch(/12 passed, 0 failed, 0 harness faults, 0 not run \(\d+ cases judged, 4 cells, docker backend\)/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
+    for (const cell of report.cells) {
+      // The verdicts are about a real Keycloak, and the report says which build.
+      expect(cell.provenance.idp).toMatch(new RegExp(`^Keycloak ${cell.cell.idp.version.replace(/\./g, '\\.')} \\(locally built from org\\.keycloak:keycloak-quarkus-dist:`));
+      expect(cell.provenance.photos).toMatch(/^reference model of Immich/);
+      const flows = new Set(cell.results.flatMap((s) => s.cases.map((c) => c.flow)));
+      expect(flows).toEqual(new Set(['web', 'mobile', 'mobile-override']));
+      expect(cell.results.map((s) => s.scenario).sort()).toEqual(['auto-register', 'claims-at-creation-only', 'email-required']);
+    }
+    expect(await harnessLeftovers()).toEqual([]);
+  });
+
+  it("takes the app's redirect URIs, app.immich:///oauth-callback and the older app.immich:/, and refuses one it does not know", async (ctx) => {
+    needsDocker(ctx);
+    const cell: Cell = { id: 'kc-redirects', backend: 'docker', images: 'local', immich: 'v3.1.0', idp: { product: 'keycloak', version: '26.7.3', variant: 'post', settings: {} } };
+    const runDir = mkdtempSync(join(work, 'run-'));
+    const stack = await startDockerStack(cell, createCa(join(runDir, 'ca')), [], runDir);
+    const agent = caAgent(stack.info.caPem);
+    try {
+      const control = controlFor(stack.info.idp, stack.info.caPem);
+      const client = await control.createClient({ redirectUris: ['app.immich:///oauth-callback', 'app.immich:/'] });
+      const authorize = (redirectUri: string) =>
+        fetch(
+          `${client.issuer}/protocol/openid-connect/auth?${new URLSearchParams({ client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: redirectUri, state: 'st' })}`,
+          { dispatcher: agent, redirect: 'manual' },
+        );
+      for (const uri of ['app.immich:///oauth-callback', 'app.immich:/']) {
+        const page = await authorize(uri);
+        expect(page.status, uri).toBe(200);
+        expect(await page.text(), uri).toContain('kc-form-login');
+      }
+      const unknown = await authorize('app.immich:///elsewhere');
+      expect(unknown.status).toBe(400);
+      expect(await unknown.text()).toContain('Invalid parameter: redirect_uri');
+    } finally {
+      await agent.close();
+      await stack.stop();
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+});
