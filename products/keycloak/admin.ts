@@ -27,6 +27,8 @@ export interface KeycloakClient {
   secret: string;
   redirectUris: string[];
   consentRequired: boolean;
+  /** The password grant (tests read a user's claims with it; Immich never uses it). */
+  directAccessGrants?: boolean;
 }
 
 export class KeycloakAdminError extends Error {
@@ -111,7 +113,7 @@ export class KeycloakAdmin {
       publicClient: false,
       clientAuthenticatorType: 'client-secret',
       standardFlowEnabled: true,
-      directAccessGrantsEnabled: false,
+      directAccessGrantsEnabled: c.directAccessGrants ?? false,
       redirectUris: c.redirectUris,
       consentRequired: c.consentRequired,
     });
@@ -128,6 +130,20 @@ export class KeycloakAdmin {
     const id = location?.split('/').pop();
     if (!id) throw new Error(`Keycloak created user ${user.username} but named no Location`);
     return id;
+  }
+
+  /** The realm's ID token for a user, by the password grant of a client that allows it. */
+  async passwordGrant(client: { clientId: string; secret: string }, user: { username: string; password: string }, scope: string): Promise<Record<string, unknown>> {
+    const res = await fetch(`${this.o.origin}/realms/${encodeURIComponent(this.o.realm)}/protocol/openid-connect/token`, {
+      method: 'POST',
+      dispatcher: this.o.dispatcher,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', client_id: client.clientId, client_secret: client.secret, ...user, scope }),
+    });
+    const text = await res.text();
+    if (res.status !== 200) throw new KeycloakAdminError(res.status, 'the password grant', text);
+    const idToken = (JSON.parse(text) as { id_token: string }).id_token;
+    return JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
   }
 
   async findUser(username: string): Promise<KeycloakUser | undefined> {

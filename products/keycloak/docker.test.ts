@@ -14,6 +14,8 @@ import { controlFor } from '../../harness/idp/connect.js';
 import type { Cell, RunReport } from '../../harness/model.js';
 import { ROOT } from '../../harness/runner/run.js';
 import { startDockerStack } from '../../harness/stack/docker.js';
+import { KeycloakAdmin } from './admin.js';
+import type { KeycloakControlInfo } from './control.js';
 import { localKeycloakImage } from './local-image.js';
 
 const work = mkdtempSync(join(tmpdir(), 'idp-harness-keycloak-'));
@@ -77,7 +79,7 @@ describe('a real Keycloak built from Maven Central', () => {
     expect(await harnessLeftovers()).toEqual([]);
   });
 
-  it("takes the app's redirect URIs, app.immich:///oauth-callback and the older app.immich:/, and refuses one it does not know", async (ctx) => {
+  it("takes the app's redirect URIs, app.immich:///oauth-callback and the older app.immich:/, refuses one it does not know, and sends the claims the embedded profile models", async (ctx) => {
     needsDocker(ctx);
     const cell: Cell = { id: 'kc-redirects', backend: 'docker', images: 'local', immich: 'v3.1.0', idp: { product: 'keycloak', version: '26.7.3', variant: 'post', settings: {} } };
     const runDir = mkdtempSync(join(work, 'run-'));
@@ -99,6 +101,20 @@ describe('a real Keycloak built from Maven Central', () => {
       const unknown = await authorize('app.immich:///elsewhere');
       expect(unknown.status).toBe(400);
       expect(await unknown.text()).toContain('Invalid parameter: redirect_uri');
+
+      // The claims the embedded Keycloak profile models (harness/embedded/idp/claims.ts), read from the real one.
+      const info = stack.info.idp.control as unknown as KeycloakControlInfo;
+      const admin = new KeycloakAdmin({ origin: stack.info.idp.origin, realm: info.realm, admin: info.admin, dispatcher: agent });
+      const reader = { clientId: 'claims-reader', secret: 'reader-secret-0123456789', redirectUris: [], consentRequired: false, directAccessGrants: true };
+      await admin.createClient(reader);
+      const ada = await control.createUser({ username: 'ada', givenName: 'Ada', familyName: 'Lovelace', email: 'Ada@Example.test', claims: { immich_quota: 7, immich_role: 'admin' } });
+      const claims = await admin.passwordGrant(reader, ada, 'openid profile email immich');
+      expect(claims).toMatchObject({ sub: ada.sub, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', preferred_username: 'ada' });
+      expect(claims).toMatchObject({ email: 'ada@example.test', email_verified: true, immich_quota: 7, immich_role: 'admin' });
+      const nomail = await control.createUser({ username: 'nomail', name: 'No Mail' });
+      const without = await admin.passwordGrant(reader, nomail, 'openid profile email');
+      expect(without).not.toHaveProperty('email');
+      expect(without).toMatchObject({ name: 'No Mail', email_verified: false });
     } finally {
       await agent.close();
       await stack.stop();

@@ -73,6 +73,23 @@ const RULES: Record<ClaimStyle, ClaimRules> = {
         updated_at: u.updatedAt,
       }),
   },
+  // Keycloak's default mappers: name joins first and last name; a user without email gets no email claim and
+  // email_verified false.
+  keycloak: {
+    scopes: { profile: ['name', 'given_name', 'family_name', 'preferred_username'], email: ['email', 'email_verified'] },
+    build: (u, p) => {
+      const first = u.givenName ?? u.name;
+      return dropEmptyStrings({
+        name: [first, u.familyName].filter(Boolean).join(' ') || undefined,
+        given_name: first,
+        family_name: u.familyName,
+        preferred_username: u.username.toLowerCase(),
+        // Keycloak stores usernames and emails in lower case.
+        email: u.email?.toLowerCase() || undefined,
+        email_verified: u.email ? p.emailVerified : false,
+      });
+    },
+  },
   // A plain provider: whatever the user record says, nothing more.
   plain: {
     scopes: { profile: ['name', 'given_name', 'family_name', 'preferred_username'], email: ['email', 'email_verified'] },

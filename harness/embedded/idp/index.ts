@@ -86,8 +86,8 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
   const port = await listen(server, listenHost, opts.listen?.port ?? 0);
 
   const origin = `${opts.tls ? 'https' : 'http'}://${host}:${opts.publicPort ?? port}`;
-  const mount = profile.issuer === 'application' ? `/application/o/${slug}` : '';
-  const issuer = profile.issuer === 'application' ? `${origin}${mount}/` : origin;
+  const mount = profile.issuer === 'application' ? `/application/o/${slug}` : profile.issuer === 'realm' ? '/realms/immich' : '';
+  const issuer = profile.issuer === 'application' ? `${origin}${mount}/` : `${origin}${mount}`;
   const product = profile.name;
 
   const { provider, idToken, encryptionKey } = buildProvider({

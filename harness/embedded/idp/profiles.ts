@@ -7,14 +7,14 @@ import type { TokenEndpointAuthMethod } from '../../model.js';
 export type EmbeddedProduct = string;
 
 /** Which claim rules build the user's claims (see claims.ts). */
-export type ClaimStyle = 'authentik' | 'authelia-4.38' | 'authelia-4.39' | 'plain';
+export type ClaimStyle = 'authentik' | 'authelia-4.38' | 'authelia-4.39' | 'keycloak' | 'plain';
 
 export interface Profile {
   /** Human name for logs and reports, e.g. "authentik 2025.10+". */
   name: string;
   product: EmbeddedProduct;
-  /** origin: https://host:port (no trailing slash); application: https://host:port/application/o/<slug>/ */
-  issuer: 'origin' | 'application';
+  /** origin: https://host:port (no trailing slash); application: https://host:port/application/o/<slug>/; realm: https://host:port/realms/immich */
+  issuer: 'origin' | 'application' | 'realm';
   /** oidc-provider routes, relative to the issuer path. */
   routes: Record<string, string>;
   claimStyle: ClaimStyle;
@@ -99,6 +99,34 @@ const authelia = (style: 'authelia-4.38' | 'authelia-4.39', name: string): Profi
   scopeInCodeResponse: true,
 });
 
+// Keycloak 26 (checked against real 26.4.7 and 26.7.3 built from the Maven Central distribution): a realm
+// issuer, profile and email claims in the ID token, both secret methods, plain and S256 PKCE advertised.
+const keycloak: Profile = {
+  name: 'Keycloak 26',
+  product: 'keycloak',
+  issuer: 'realm',
+  routes: {
+    authorization: '/protocol/openid-connect/auth',
+    token: '/protocol/openid-connect/token',
+    userinfo: '/protocol/openid-connect/userinfo',
+    jwks: '/protocol/openid-connect/certs',
+    end_session: '/protocol/openid-connect/logout',
+  },
+  claimStyle: 'keycloak',
+  emailVerified: true,
+  idTokenClaims: 'all',
+  clientAuth: 'any',
+  defaultAuthMethod: 'client_secret_basic',
+  httpRedirectUris: 'any',
+  subject: 'uuid',
+  // A client scope with user-attribute mappers, optional on the client (products/keycloak/admin.ts).
+  customClaimsScope: 'immich',
+  pkceMethods: ['plain', 'S256'],
+  signing: 'rs256',
+  encryption: false,
+  scopeInCodeResponse: false,
+};
+
 const plain: Profile = {
   name: 'oidc-provider plain',
   product: 'oidc-provider',
@@ -130,6 +158,7 @@ const PROFILES: ProfileEntry[] = [
   { product: 'authentik', range: '>=2025.10.0-0', profile: authentik(false, 'authentik 2025.10+') },
   { product: 'authelia', range: '>=4.38.0 <4.39.0-0', profile: authelia('authelia-4.38', 'Authelia 4.38') },
   { product: 'authelia', range: '>=4.39.0-0', profile: authelia('authelia-4.39', 'Authelia 4.39+') },
+  { product: 'keycloak', range: '>=26.0.0 <27.0.0-0', profile: keycloak },
   { product: 'oidc-provider', range: '*', profile: plain },
 ];
 
