@@ -5,6 +5,9 @@
 //   4. and the browser floor: a bare Chromium walk of two plain form pages on loopback, in a fresh context each
 //      time as every login has (no IdP, no photo server: what the browser alone costs).
 // Targets: whole run ≤ 60 s on 2 cores with every case judged; web and mobile login medians ≤ 2× the browser floor.
+//   npm run bench -- [--idp keycloak-26.7.3] [--stack embedded|docker-local] [--logins-only]
+// (--idp picks the IdP of the login medians, default authentik 2025.10.4; --stack docker-local measures them on
+// the docker path with the local images — for Keycloak a real Keycloak — and prints the stack's ready time.)
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -142,15 +145,25 @@ async function browserFloor(dir: string): Promise<number[]> {
   }
 }
 
-async function loginMedians(dir: string): Promise<{ mobile: number[]; web: number[] }> {
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+
+async function loginMedians(dir: string): Promise<{ mobile: number[]; web: number[]; readyMs: number }> {
   const ca = createCa(join(dir, 'ca'));
+  const [product, version] = (arg('--idp') ?? 'authentik-2025.10.4').split(/-(?=\d)/) as [string, string];
+  const local = arg('--stack') === 'docker-local';
   const cell: Cell = {
-    id: 'bench',
-    backend: 'embedded',
+    id: `bench-${product}-${version}`,
+    backend: local ? 'docker' : 'embedded',
+    ...(local ? { images: 'local' as const } : {}),
     immich: 'v3.1.0',
-    idp: { product: 'authentik', version: '2025.10.4', variant: 'signing-key', settings: { signingKey: true } },
+    idp: { product, version, variant: 'bench', settings: product === 'authentik' ? { signingKey: true } : { tokenEndpointAuthMethod: 'client_secret_post' } },
   };
-  const stack = await startEmbeddedStack(cell, ca, []);
+  const started = performance.now();
+  const stack = local ? await (await import('../harness/stack/docker.js')).startDockerStack(cell, ca, [], dir) : await startEmbeddedStack(cell, ca, []);
+  const readyMs = performance.now() - started;
   const browser = await launchBrowser({ spkiHashes: ca.spkiHashes() });
   try {
     const s = new StackClient(stack.info, browser);
@@ -165,7 +178,7 @@ async function loginMedians(dir: string): Promise<{ mobile: number[]; web: numbe
       }
       return times;
     };
-    return { mobile: await run('mobile'), web: await run('web') };
+    return { mobile: await run('mobile'), web: await run('web'), readyMs };
   } finally {
     await browser.close();
     await stack.stop();
@@ -176,7 +189,8 @@ const dir = makeRunDir('idp-harness-bench-');
 try {
   const floor = await bareCodeFlow(dir);
   const browserOnly = await browserFloor(dir);
-  const { mobile, web } = await loginMedians(dir);
+  const { mobile, web, readyMs } = await loginMedians(dir);
+  console.log(`login stack: ${arg('--idp') ?? 'authentik-2025.10.4'} on ${arg('--stack') ?? 'embedded'}, ready in ${fmt(readyMs)}`);
   const vsBrowser = (xs: number[]) => `${(median(xs) / median(browserOnly)).toFixed(1)}× browser floor (target ≤ 2×)`;
   const rows = [
     ['bare code flow (floor), median of 10', fmt(median(floor)), 'HTTP only, no browser'],

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { nearest } from '../matrix/errors.js';
+import type { Backend } from '../model.js';
+import { helpFor, specsOf } from './commands.js';
 
 type OptionsSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
@@ -31,12 +33,34 @@ export function options<const T extends OptionsSpec>(args: string[], spec: T) {
   }
 }
 
-/** The options that choose cells, the same for every command that takes them. */
-export const SELECTION_OPTIONS = {
-  backend: { type: 'string' },
-  matrix: { type: 'string' },
-  immich: { type: 'string' },
-  idp: { type: 'string' },
-  scenario: { type: 'string' },
-  cell: { type: 'string' },
-} as const;
+/** `<command> --help`: the CLI prints `text` and exits 0. */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
+}
+
+/**
+ * A command's arguments, parsed with the options its entry in commands.ts declares (for "serve": those of
+ * "serve idp" and "serve photos"). `--help` anywhere prints that entry's help instead.
+ */
+export function parseCommand(command: string, args: string[]) {
+  const specs = specsOf(command);
+  if (specs.length === 0) throw new Error(`no command "${command}" in commands.ts`);
+  if (args.includes('--help') || args.includes('-h')) {
+    const sub = args.find((a) => !a.startsWith('-'));
+    const chosen = specs.filter((s) => specs.length === 1 || s.name === `${command} ${sub}`);
+    throw new HelpRequested((chosen.length ? chosen : specs).map(helpFor).join('\n\n'));
+  }
+  const spec: OptionsSpec = {};
+  for (const s of specs) for (const [k, o] of Object.entries(s.options)) spec[k] = { type: o.type };
+  const { values, positionals } = options(args, spec);
+  const strings = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string | undefined>;
+  return { values: strings, flag: (name: string) => values[name] === true, positionals };
+}
+
+/** --backend: auto (where allowed), embedded or docker. */
+export function parseBackend(text: string | undefined, allowAuto = true): Backend | 'auto' {
+  const value = text ?? (allowAuto ? 'auto' : 'embedded');
+  const allowed = allowAuto ? ['auto', 'embedded', 'docker'] : ['embedded', 'docker'];
+  if (!allowed.includes(value)) throw new UsageError(`--backend "${value}": use one of ${allowed.join(', ')}`);
+  return value as Backend | 'auto';
+}

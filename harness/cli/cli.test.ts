@@ -1,6 +1,7 @@
 // The command line as users meet it: the main job end to end on the embedded backend, and one clear
 // error with a non-zero exit for each kind of bad input.
 import { spawn } from 'node:child_process';
+import { COMMANDS } from './commands.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,23 @@ describe('Ctrl-C', () => {
     expect(partial.interrupted).toBe(true);
     expect(partial.cells[0]!.results.length).toBeGreaterThanOrEqual(1);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Interrupted (Ctrl-C)');
+  });
+});
+
+describe('help', () => {
+  it('answers --help for every command from the table the parser uses, and README names every option', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const spec of COMMANDS) {
+      const r = await cli([...spec.name.split(' '), '--help']);
+      expect(r.code, spec.name).toBe(0);
+      expect(r.stdout, spec.name).toContain(`idp-harness ${spec.name}`);
+      for (const option of Object.keys(spec.options)) {
+        expect(r.stdout, `${spec.name} --help`).toContain(`--${option}`);
+        expect(readme, `README on ${spec.name} --${option}`).toContain(`--${option}`);
+      }
+    }
+    const version = await cli(['--version']);
+    expect(version.stdout.trim()).toBe(`idp-harness ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
   });
 });
 

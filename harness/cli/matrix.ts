@@ -1,14 +1,9 @@
 // `idp-harness matrix`: the selected cells, as a list or as the JSON a GitHub Actions strategy.matrix takes.
 import { expandCells, githubMatrix, loadMatrix, scenariosFor, selectCells } from '../matrix/index.js';
-import { options, SELECTION_OPTIONS, UsageError } from './args.js';
-import { parseBackend } from './run.js';
+import { parseBackend, parseCommand, UsageError } from './args.js';
 
 export async function matrixCommand(args: string[]): Promise<number> {
-  const { values } = options(args, {
-    ...SELECTION_OPTIONS,
-    format: { type: 'string' },
-    shards: { type: 'string' },
-  });
+  const { values } = parseCommand('matrix', args);
   const backend = parseBackend(values.backend, false) as 'embedded' | 'docker';
   const matrix = loadMatrix(values.matrix);
   const cells = selectCells(

@@ -4,10 +4,10 @@ import { mergeDirs } from '../report/merge.js';
 import { readReport } from '../report/schema.js';
 import { regressions, toMarkdownDiff } from '../report/diff.js';
 import { writeAllReports } from '../report/write.js';
-import { options, UsageError } from './args.js';
+import { parseCommand, UsageError } from './args.js';
 
 export async function reportCommand(args: string[]): Promise<number> {
-  const { values, positionals } = options(args, { out: { type: 'string' }, baseline: { type: 'string' } });
+  const { values, positionals } = parseCommand('report', args);
   const [sub, ...paths] = positionals;
   if (sub === 'merge') {
     if (paths.length === 0) throw new UsageError('report merge needs at least one directory holding a results.json');

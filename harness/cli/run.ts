@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Backend } from '../model.js';
 import { parseShard } from '../matrix/shard.js';
 import { runMatrix } from '../runner/run.js';
-import { options, SELECTION_OPTIONS, UsageError } from './args.js';
+import { parseBackend, parseCommand, UsageError } from './args.js';
 
 /** `--shard I/N` as a usage error (exit 2) when malformed; the parsing itself is the matrix module's. */
 export function shardOption(text: string | undefined): { index: number; count: number } | undefined {
@@ -14,25 +14,9 @@ export function shardOption(text: string | undefined): { index: number; count: n
   }
 }
 
-export function parseBackend(text: string | undefined, allowAuto = true): Backend | 'auto' {
-  const value = text ?? (allowAuto ? 'auto' : 'embedded');
-  const allowed = allowAuto ? ['auto', 'embedded', 'docker'] : ['embedded', 'docker'];
-  if (!allowed.includes(value)) throw new UsageError(`--backend "${value}": use one of ${allowed.join(', ')}`);
-  return value as Backend | 'auto';
-}
 
 export async function runCommand(args: string[]): Promise<number> {
-  const { values } = options(args, {
-    ...SELECTION_OPTIONS,
-    out: { type: 'string' },
-    shard: { type: 'string' },
-    baseline: { type: 'string' },
-    expectations: { type: 'string' },
-    images: { type: 'string' },
-    'allow-not-run': { type: 'boolean' },
-    'timeout-scale': { type: 'string' },
-    logins: { type: 'string' },
-  });
+  const { values, flag } = parseCommand('run', args);
   if (values['timeout-scale'] !== undefined) {
     const scale = Number(values['timeout-scale']);
     if (!Number.isFinite(scale) || scale <= 0) throw new UsageError(`--timeout-scale "${values['timeout-scale']}": give a positive number, e.g. 2 for twice the default deadlines`);
@@ -59,7 +43,7 @@ export async function runCommand(args: string[]): Promise<number> {
     },
     shard: shardOption(values.shard),
     baseline: values.baseline,
-    allowNotRun: values['allow-not-run'] ?? false,
+    allowNotRun: flag('allow-not-run'),
     images: values.images as 'upstream' | 'local' | undefined,
   });
   return outcome.exitCode;

@@ -8,19 +8,12 @@ import type { IdpProduct } from '../model.js';
 import { Cleanup, cleanupOnSignals, makeRunDir, removeDir } from '../run-dir.js';
 import { createServer } from 'node:net';
 import { MODELLED_VERSIONS } from '../embedded/photos/versions.js';
-import { InputError, options, UsageError } from './args.js';
+import { InputError, parseCommand, UsageError } from './args.js';
 
-const DEFAULT_VERSIONS: Partial<Record<IdpProduct, string>> = { authelia: '4.39.0', authentik: '2025.10.4' };
+const DEFAULT_VERSIONS: Partial<Record<IdpProduct, string>> = { authelia: '4.39.0', authentik: '2025.10.4', keycloak: '26.7.3' };
 
 export async function serveCommand(args: string[]): Promise<number> {
-  const { values, positionals } = options(args, {
-    idp: { type: 'string' },
-    version: { type: 'string' },
-    'encryption-key': { type: 'boolean' },
-    'no-signing-key': { type: 'boolean' },
-    'auth-method': { type: 'string' },
-    port: { type: 'string' },
-  });
+  const { values, flag, positionals } = parseCommand('serve', args);
   const what = positionals[0];
   if (what !== 'idp' && what !== 'photos') throw new UsageError('serve what? use "serve idp" or "serve photos --version vX.Y.Z"');
 
@@ -41,14 +34,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   try {
     if (what === 'idp') {
       const product = ((values.idp as string | undefined) ?? 'authentik') as IdpProduct;
-      if (!(product in DEFAULT_VERSIONS)) throw new UsageError(`--idp "${product}": use authelia or authentik`);
+      if (!(product in DEFAULT_VERSIONS)) throw new UsageError(`--idp "${product}": use one of ${Object.keys(DEFAULT_VERSIONS).join(", ")}`);
       const version = (values.version as string | undefined) ?? DEFAULT_VERSIONS[product]!;
       const idp = await startEmbeddedIdp({
         product,
         version,
         settings: {
-          signingKey: !values['no-signing-key'],
-          encryptionKey: Boolean(values['encryption-key']),
+          signingKey: !flag('no-signing-key'),
+          encryptionKey: flag('encryption-key'),
           ...(values['auth-method'] ? { tokenEndpointAuthMethod: values['auth-method'] as 'client_secret_post' } : {}),
         },
         tls: ca.issue(['auth.harness.test']),

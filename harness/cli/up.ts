@@ -11,11 +11,10 @@ import { bringUp } from '../runner/environment.js';
 import { chooseBackend } from '../runner/backend.js';
 import { withLocalImages } from '../runner/local-images.js';
 import { StackClient } from '../stack/client.js';
-import { options, UsageError } from './args.js';
-import { parseBackend } from './run.js';
+import { parseBackend, parseCommand, UsageError } from './args.js';
 
 export async function upCommand(args: string[]): Promise<number> {
-  const { values } = options(args, { cell: { type: 'string' }, backend: { type: 'string' }, matrix: { type: 'string' }, images: { type: 'string' } });
+  const { values } = parseCommand('up', args);
   if (!values.cell) throw new UsageError('up needs --cell ID (see "idp-harness matrix" for the ids)');
   const matrix = loadMatrix(values.matrix);
   const pick = (cells: Cell[]) => (values.images === 'local' ? withLocalImages(cells) : cells);
