@@ -2,6 +2,7 @@
 // stream (stdout and stderr), searchable while the container starts (ready lines, failure tails).
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import { stripAnsi } from '../plain-text.js';
 
 export class ContainerLog {
   private lines: string[] = [];
@@ -30,7 +31,9 @@ export class ContainerLog {
     this.partial = '';
   }
 
-  private push(line: string): void {
+  private push(given: string): void {
+    // Colours are for terminals; logs end up in reports and files (Immich's Nest logger colours every line).
+    const line = stripAnsi(given);
     this.lines.push(line);
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
     this.events.emit('line', line);

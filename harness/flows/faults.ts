@@ -2,6 +2,7 @@
 // browser lost its network, a stack stopped answering). It is never a verdict about the products: reports
 // give it a category of its own, with the step, the cell and how long it waited.
 import { errors as playwrightErrors } from 'playwright-core';
+import { stripAnsi } from '../plain-text.js';
 
 export type FaultKind = 'timeout' | 'network-change' | 'stack-unreachable' | 'browser';
 
@@ -40,10 +41,7 @@ export function describeFault(f: FaultInfo): string {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
-/** Browser call logs carry terminal colour codes; reports and fault causes get plain text. */
-export const stripAnsi = (text: string): string => text.replace(ANSI, '');
+export { stripAnsi };
 
 /** What kind of harness fault an error from a browser step is, or undefined when it is not one. */
 export function faultKindOf(err: unknown): FaultKind | undefined {

@@ -1,0 +1,28 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cell, failCase, ran, report, scenario } from './sample-reports.js';
+import { writeAllReports } from './write.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'idp-harness-write-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the written reports', () => {
+  it('carry no terminal escape codes, wherever the text came from', () => {
+    const c = cell('docker', 'v3.1.0', 'authelia', '4.39.0');
+    const coloured = '\u001b[2mcall log:\u001b[22m\n  - \u001b[32mwaiting for locator\u001b[39m';
+    const r = report('docker', [
+      ran(c, [
+        scenario(c, 'auto-register', 'failed', [failCase('on', { status: 201 }, { status: 400, message: `\u001b[31mOAuth authentication failed\u001b[39m` })], {
+          artifacts: { logs: { photos: `\u001b[32m[Nest] 27  - \u001b[39m LOG ${coloured}` } },
+        }),
+      ]),
+    ]);
+    for (const file of writeAllReports(dir, r)) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/\u001b|\\u001b|\[2m|\[39m/);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['junit.xml', 'report.html', 'report.md', 'results.json']);
+  });
+});
