@@ -40,7 +40,7 @@ describe('progress on a terminal', () => {
   it('redraws one live line per running cell in place and leaves one line per finished cell', () => {
     const out = sink(true);
     const time = clock();
-    const p = createProgress(out.stream, [{ cellId: 'A', scenarios: 2 }, { cellId: 'B', scenarios: 1 }], { now: time.now });
+    const p = createProgress(out.stream, [{ cellId: 'A', scenarios: 2 }, { cellId: 'B', scenarios: 1 }], { now: time.now, tty: true });
     p.cellStarting('A');
     p.cellStarting('B');
     expect(screen(out.text())).toEqual(['A  starting…', 'B  starting…', 'cells: 0 of 2 done, 2 running']);
@@ -48,9 +48,10 @@ describe('progress on a terminal', () => {
     p.scenarioDone({ ...scenario(c, 'auto-register', 'passed', [passCase('on')]), cellId: 'A' });
     expect(screen(out.text())).toEqual(['A  scenario 1/2 auto-register ✓', 'B  starting…', 'cells: 0 of 2 done, 2 running']);
     p.cellNotRun('B', 'image unavailable');
-    p.scenarioDone('A', 2, 2, 'failed');
-    expect(screen(out.text())).toEqual(['B  not run: image unavailable', 'A  scenario 2/2 ✗ (1 failing)', 'cells: 1 of 2 done, 1 running']);
+    expect(screen(out.text())).toEqual(['B  not run: image unavailable', 'A  scenario 1/2 auto-register ✓', 'cells: 1 of 2 done, 1 running']);
     time.t = 6000;
+    // The last planned scenario marks the cell done, with its totals; a later cellDone changes nothing.
+    p.scenarioDone('A', 2, 2, 'failed');
     p.cellDone('A', { passed: 1, failed: 1, errors: 0, notRun: 0 });
     p.close();
     expect(screen(out.text())).toEqual(['B  not run: image unavailable', 'A  ✗ 1 passed, 1 failed (6.0 s)', 'cells: 2 of 2 done, 0 running']);
@@ -59,13 +60,21 @@ describe('progress on a terminal', () => {
   });
 
   it('cuts lines to the terminal width so a redraw never meets a wrapped line', () => {
-    const out = sink(true, 30);
-    const p = createProgress(out.stream);
-    p.cellStarting('a-very-long-cell-id-that-does-not-fit');
-    p.cellReady('a-very-long-cell-id-that-does-not-fit', 10);
+    const out = sink(true, 50);
+    const p = createProgress(out.stream, { tty: true });
+    p.cellStarting('a-very-long-cell-id-that-does-not-fit-in-fifty-columns');
+    p.cellReady('a-very-long-cell-id-that-does-not-fit-in-fifty-columns', 10);
     const shown = screen(out.text());
-    expect(shown).toEqual(['a-very-long-cell-id-that-doe…']);
-    expect([...shown[0]!].length).toBe(29);
+    expect(shown).toEqual(['a-very-long-cell-id-that-does-not-fit-in-fifty-c…']);
+    expect([...shown[0]!].length).toBe(49);
+  });
+
+  it('takes a usual width when the terminal reports none (0 columns), rather than cutting every line short', () => {
+    const out = sink(true, 0);
+    const p = createProgress(out.stream, { tty: true });
+    const id = 'immich-v3.1.0__authentik-2025.10.4__signing-key__embedded';
+    p.cellStarting(id);
+    expect(screen(out.text())).toEqual([`${id}  starting…`]);
   });
 });
 
@@ -78,8 +87,8 @@ describe('progress in a log', () => {
     p.cellStarting(c.id);
     p.cellReady(c.id, 61_000);
     p.scenarioDone(scenario(c, 'auto-register', 'passed', [passCase('on')]));
-    p.scenarioDone(scenario(c, 'mobile-redirect', 'failed', [failCase('override=on', { status: 307 }, { status: 500 })]));
     time.t = 125_000;
+    p.scenarioDone(scenario(c, 'mobile-redirect', 'failed', [failCase('override=on', { status: 307 }, { status: 500 })]));
     p.cellDone(c.id, r);
     p.interrupted('SIGINT');
     p.close();
@@ -95,12 +104,20 @@ describe('progress in a log', () => {
     ]);
   });
 
-  it('follows the stream: a terminal gets live lines, a pipe gets plain ones', () => {
+  it('follows the stream: a terminal gets live lines, a pipe gets plain ones, and CI gets plain ones anyway', () => {
+    const ci = process.env.CI;
+    delete process.env.CI;
     const tty = sink(true);
     createProgress(tty.stream).cellStarting('x');
     const pipe = sink(false);
     createProgress(pipe.stream).cellStarting('x');
     expect(tty.text()).toBe('x  starting…\n');
     expect(pipe.text()).toBe('[x] starting\n');
+    process.env.CI = 'true';
+    const ciTty = sink(true);
+    createProgress(ciTty.stream).cellStarting('x');
+    expect(ciTty.text()).toBe('[x] starting\n');
+    if (ci === undefined) delete process.env.CI;
+    else process.env.CI = ci;
   });
 });

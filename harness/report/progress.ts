@@ -61,12 +61,14 @@ interface CellState {
   startedAt: number;
   done: number;
   counts: CellCounts;
+  firstFailure?: string;
 }
 
 export function createProgress(stream: ProgressStream, plan?: readonly PlannedCell[] | ProgressOptions, options?: ProgressOptions): Progress {
   const planned = Array.isArray(plan) ? (plan as readonly PlannedCell[]) : [];
   const opts = (Array.isArray(plan) ? options : (plan as ProgressOptions | undefined)) ?? {};
-  const tty = opts.tty ?? stream.isTTY === true;
+  // CI logs are read top to bottom, even when the runner gives the job a terminal.
+  const tty = opts.tty ?? (stream.isTTY === true && !process.env.CI);
   const now = opts.now ?? Date.now;
   const totals = new Map(planned.map((p) => [p.cellId, p.scenarios]));
   const live = new Map<string, CellState>(); // cells started and not finished, in start order
@@ -76,7 +78,9 @@ export function createProgress(stream: ProgressStream, plan?: readonly PlannedCe
 
   const fit = (line: string): string => {
     // A wrapped line would throw off the cursor-up count of the next redraw.
-    const width = Math.max((stream.columns ?? 80) - 1, 20);
+    // A terminal that reports no sensible width (0 columns under some CI runners) gets a usual one.
+    const columns = stream.columns !== undefined && stream.columns >= 40 ? stream.columns : 100;
+    const width = columns - 1;
     const chars = [...line];
     return chars.length <= width ? line : `${chars.slice(0, width - 1).join('')}…`;
   };
@@ -109,8 +113,10 @@ export function createProgress(stream: ProgressStream, plan?: readonly PlannedCe
     else stream.write(`[${cellId}] ${plain}\n`);
   };
 
+  const finished_ = new Set<string>();
   const finish = (cellId: string, text: string): void => {
-    if (closed) return;
+    if (closed || finished_.has(cellId)) return; // a cell is marked done once
+    finished_.add(cellId);
     live.delete(cellId);
     finished++;
     const of = planned.length ? ` [${finished}/${planned.length} cells]` : '';
@@ -134,11 +140,17 @@ export function createProgress(stream: ProgressStream, plan?: readonly PlannedCe
     const why = typeof result === 'string' ? undefined : scenarioMessage(result);
     const kn = n === undefined ? `${k}` : `${k}/${n}`;
     update(cellId, `scenario ${kn}${name} ${MARK[status]}${bad ? ` (${bad} failing)` : ''}`, `scenario ${kn}${name}: ${status}${why ? `: ${why}` : ''}`);
+    if (bad && !c.firstFailure && typeof result !== 'string') c.firstFailure = result.scenario;
+    // The cell's last planned scenario finishes the cell: it is marked done with its totals.
+    if (n !== undefined && k >= n) {
+      finish(cellId, `${countsText(c.counts)}${c.firstFailure ? `; first failure: ${c.firstFailure}` : ''} (${durationText(now() - c.startedAt)})`);
+    }
   }
 
   return {
     cellStarting(cellId) {
       live.delete(cellId); // a restarted cell starts over
+      if (finished_.delete(cellId)) finished--;
       update(cellId, 'starting…', 'starting');
     },
     cellReady(cellId, ms) {
