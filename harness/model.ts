@@ -122,7 +122,8 @@ export interface RunReport {
   startedAt: string; // ISO
   finishedAt: string; // ISO
   backend: Backend;
-  shard?: { index: number; count: number };
+  /** planCells: every cell of the selection before sharding, so a merge can tell a missing shard. */
+  shard?: { index: number; count: number; planCells?: string[] };
   /** Set on the partial report a Ctrl-C leaves: only the scenarios that finished are in it. */
   interrupted?: boolean;
   /** digest: the registry's; id: the engine's image ID (a locally built image has an id and no digest). */

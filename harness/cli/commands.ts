@@ -88,6 +88,7 @@ export const COMMANDS: CommandSpec[] = [
     options: {
       out: { type: 'string', value: 'DIR', help: 'where the merged reports go (default reports/merged)' },
       baseline: { type: 'string', value: 'results.json', help: 'exit 1 only on regressions against it' },
+      'allow-missing-shards': { type: 'boolean', help: 'merge what arrived when shards of the plan are missing (refused otherwise)' },
     },
   },
   {

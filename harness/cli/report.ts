@@ -7,14 +7,14 @@ import { writeAllReports } from '../report/write.js';
 import { parseCommand, UsageError } from './args.js';
 
 export async function reportCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('report', args);
+  const { values, flag, positionals } = parseCommand('report', args);
   const [sub, ...paths] = positionals;
   if (sub === 'merge') {
     if (paths.length === 0) throw new UsageError('report merge needs at least one directory holding a results.json');
     const out = resolve(values.out ?? 'reports/merged');
     // Read before anything is written: a missing or broken baseline is bad input (exit 2), not a late failure.
     const baseline = values.baseline ? readReport(values.baseline) : undefined;
-    const { report, warnings } = mergeDirs(paths, out);
+    const { report, warnings } = mergeDirs(paths, out, { allowMissingShards: flag('allow-missing-shards') });
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     const files = writeAllReports(out, report);
     process.stdout.write(`merged ${paths.length} report(s), ${report.cells.length} cells: ${files.join(', ')}\n`);

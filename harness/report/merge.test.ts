@@ -23,7 +23,7 @@ const digest = (c: string): string => `sha256:${c.repeat(64)}`;
 
 function shard1(): RunReport {
   return report('docker', [ran(a, [scenario(a, 'auto-register', 'passed', [passCase('on')])])], {
-    shard: { index: 1, count: 2 },
+    shard: { index: 1, count: 2, planCells: [a.id, b.id] },
     startedAt: '2025-11-23T10:00:05.000Z',
     finishedAt: '2025-11-23T10:20:00.000Z',
     images: [{ name: 'authelia/authelia:4.39.0', digest: digest('b') }, { name: 'immich-server:v3.1.0' }],
@@ -31,7 +31,7 @@ function shard1(): RunReport {
 }
 function shard2(): RunReport {
   return report('docker', [ran(b, [scenario(b, 'auto-register', 'failed', [failCase('on', { status: 201 }, { status: 500 })])])], {
-    shard: { index: 2, count: 2 },
+    shard: { index: 2, count: 2, planCells: [a.id, b.id] },
     startedAt: '2025-11-23T09:59:59.000Z',
     finishedAt: '2025-11-23T10:15:00.000Z',
     images: [{ name: 'authelia/authelia:4.39.0', digest: digest('b') }, { name: 'immich-server:v3.1.0', digest: digest('c') }],
@@ -56,16 +56,34 @@ describe('mergeReports', () => {
       { ...scenario(a, 'auto-register', 'passed', [passCase('on')]), durationMs: 99 },
       scenario(a, 'mobile-redirect', 'passed', [passCase('off')]),
     ])]);
-    const m = mergeReports([shard1(), other]);
+    const { shard: _, ...whole } = shard1();
+    const m = mergeReports([whole, other]);
     expect(m.cells).toHaveLength(1);
     expect(m.cells[0]!.results.map((r) => r.scenario)).toEqual(['auto-register', 'mobile-redirect']);
   });
 
   it('refuses the same cell twice with different verdicts, naming cell and scenario', () => {
     const conflicting = report('docker', [ran(a, [scenario(a, 'auto-register', 'failed', [failCase('on', { status: 200 }, { status: 500 })])])]);
-    expect(() => mergeReports([shard1(), conflicting])).toThrow(
-      `merge: cell "${a.id}" scenario "auto-register" has different verdicts: failed in report 2, passed in shard 1 of 2`,
+    const { shard: _, ...whole } = shard1();
+    expect(() => mergeReports([whole, conflicting])).toThrow(
+      `merge: cell "${a.id}" scenario "auto-register" has different verdicts: passed in report 1, failed in report 2`,
     );
+  });
+
+  it('refuses a missing shard, naming it and the planned cells that have no verdict, unless told to merge what there is', () => {
+    expect(() => mergeReports([shard1()])).toThrow(
+      `merge: shard 2 of 2 missing: no verdict for 1 planned cell(s) (${b.id}); pass --allow-missing-shards to merge what there is`,
+    );
+    const warnings: string[] = [];
+    const m = mergeReports([shard1()], { allowMissingShards: true, warnings });
+    expect(m.cells.map((c) => c.cell.id)).toEqual([a.id]);
+    expect(warnings).toEqual([`shard 2 of 2 missing: no verdict for 1 planned cell(s) (${b.id})`]);
+  });
+
+  it('refuses a shard given twice, and shards of different plans', () => {
+    expect(() => mergeReports([shard1(), shard2(), shard1()])).toThrow('merge: shard 1 of 2 is given twice (shard 1 of 2 and shard 1 of 2); give each shard once');
+    const other = { ...shard2(), shard: { index: 2, count: 3, planCells: [a.id, b.id] } };
+    expect(() => mergeReports([shard1(), other])).toThrow(/are shards of different plans/);
   });
 
   it('refuses to merge an embedded report with a docker one', () => {

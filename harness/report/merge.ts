@@ -46,6 +46,41 @@ export interface MergeOptions {
   names?: string[];
   /** Prefix of error messages. */
   where?: string;
+  /** Merge what arrived even when shards of the plan are missing (they are listed in `warnings`). */
+  allowMissingShards?: boolean;
+  /** Problems that did not stop the merge. */
+  warnings?: string[];
+}
+
+/**
+ * Shards of one plan, each once, and all of them: what the shards' own results say the plan was. A missing
+ * shard would leave its cells out of the table without a word, and a shard given twice means a mix-up.
+ */
+function checkShards(named: { r: RunReport; name: string }[], opts: MergeOptions, where: string): void {
+  const sharded = named.filter((x) => x.r.shard);
+  if (sharded.length === 0) return;
+  if (sharded.length !== named.length) {
+    const plain = named.find((x) => !x.r.shard)!;
+    throw new ReportError(`${where}: ${plain.name} is not a shard while ${sharded[0]!.name} is; merge the shards of one run only`);
+  }
+  const first = sharded[0]!;
+  const plan = (x: { r: RunReport }) => JSON.stringify([x.r.shard!.count, x.r.shard!.planCells ?? null]);
+  const other = sharded.find((x) => plan(x) !== plan(first));
+  if (other) throw new ReportError(`${where}: ${other.name} and ${first.name} are shards of different plans (count or cells differ); merge the shards of one run only`);
+  const seen = new Map<number, string>();
+  for (const x of sharded) {
+    const prev = seen.get(x.r.shard!.index);
+    if (prev) throw new ReportError(`${where}: shard ${x.r.shard!.index} of ${x.r.shard!.count} is given twice (${prev} and ${x.name}); give each shard once`);
+    seen.set(x.r.shard!.index, x.name);
+  }
+  const count = first.r.shard!.count;
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length === 0) return;
+  const arrived = new Set(sharded.flatMap((x) => x.r.cells.map((c) => c.cell.id)));
+  const lost = (first.r.shard!.planCells ?? []).filter((id) => !arrived.has(id));
+  const what = `shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} missing${lost.length ? `: no verdict for ${lost.length} planned cell(s) (${lost.slice(0, 3).join(', ')}${lost.length > 3 ? ', …' : ''})` : ''}`;
+  if (!opts.allowMissingShards) throw new ReportError(`${where}: ${what}; pass --allow-missing-shards to merge what there is`);
+  opts.warnings?.push(what);
 }
 
 /** Union of cells (same cell twice only if the verdicts agree), images deduplicated, run times spanned. */
@@ -65,6 +100,7 @@ export function mergeReports(reports: RunReport[], opts: MergeOptions = {}): Run
     r,
     name: opts.names?.[k] ?? (r.shard ? `shard ${r.shard.index} of ${r.shard.count}` : `report ${k + 1}`),
   }));
+  checkShards(named, opts, where);
   // Shard order gives a stable cell order whatever order the directories were listed in.
   const ordered = named.sort((a, b) => (a.r.shard?.index ?? 0) - (b.r.shard?.index ?? 0));
   const cells = new Map<string, Entry>();
@@ -111,12 +147,12 @@ function inside(dir: string, p: string): string | undefined {
  * artifacts the merged report refers to into outDir (paths in a report are relative to its directory), and
  * writes outDir/results.json. Returns problems that did not stop the merge (missing artifact files).
  */
-export function mergeDirs(dirs: string[], outDir: string): { report: RunReport; path: string; warnings: string[] } {
+export function mergeDirs(dirs: string[], outDir: string, opts: { allowMissingShards?: boolean } = {}): { report: RunReport; path: string; warnings: string[] } {
   if (dirs.length === 0) throw new ReportError('report merge: name at least one report directory');
   const reports = dirs.map((d) => readReport(d));
   const where = `report merge of ${dirs.join(', ')}`;
-  const merged = mergeReports(reports, { where, names: dirs });
   const warnings: string[] = [];
+  const merged = mergeReports(reports, { where, names: dirs, allowMissingShards: opts.allowMissingShards, warnings });
   // Which directory each kept scenario came from, so its artifacts are copied from there.
   const origin = new Map<ScenarioResult, string>();
   reports.forEach((r, i) => r.cells.forEach((cr) => cr.results.forEach((s) => origin.set(s, dirs[i]!))));

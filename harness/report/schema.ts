@@ -121,7 +121,11 @@ const runReportProps = {
     type: 'object',
     additionalProperties: false,
     required: ['index', 'count'],
-    properties: { index: { type: 'integer', minimum: 0 }, count: { type: 'integer', minimum: 1 } },
+    properties: {
+      index: { type: 'integer', minimum: 0 },
+      count: { type: 'integer', minimum: 1 },
+      planCells: { type: 'array', items: nonEmpty },
+    },
   },
   interrupted: { type: 'boolean' },
   images: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['name'], properties: imageProps } },

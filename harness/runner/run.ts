@@ -30,7 +30,7 @@ export interface RunOptions {
   matrixFile?: string;
   expectationsFile?: string;
   filters?: { immich?: string; idp?: string; scenario?: string; cell?: string };
-  shard?: { index: number; count: number };
+  shard?: { index: number; count: number; planCells?: string[] };
   baseline?: string;
   /** A docker cell that cannot run (image unavailable) does not fail the run. */
   allowNotRun?: boolean;
@@ -75,6 +75,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     throw err;
   }
   let cells = selectCells(expandCells(matrix, backend), opts.filters ?? {}, matrix);
+  // The whole plan travels with each shard's results, so `report merge` can tell a shard that never arrived.
+  const shard = opts.shard ? { ...opts.shard, planCells: cells.map((c) => (opts.images === 'local' ? withLocalImages([c])[0]! : c).id) } : undefined;
   if (opts.shard) cells = shardCells(cells, opts.shard.index, opts.shard.count);
   if (opts.images === 'local') cells = withLocalImages(cells);
   const plans: CellPlan[] = cells
@@ -96,7 +98,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     progress.interrupted?.(s);
     if (!env) return;
     try {
-      const partial = buildReport(backend, env.infos.filter(Boolean), collector, startedAt, opts, env.stacks.map((st) => [st.info.cell.id, st.logs()]));
+      const partial = buildReport(backend, env.infos.filter(Boolean), collector, startedAt, { ...opts, shard }, env.stacks.map((st) => [st.info.cell.id, st.logs()]));
       writeAllReports(opts.outDir, { ...partial, interrupted: true });
       out.write(`partial report of what finished written to ${opts.outDir}\n`);
     } catch (err) {
@@ -138,7 +140,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     );
     await vitest.close();
 
-    const report = buildReport(backend, env.infos, collector, startedAt, opts, env.stacks.map((s) => [s.info.cell.id, s.logs()]));
+    const report = buildReport(backend, env.infos, collector, startedAt, { ...opts, shard }, env.stacks.map((s) => [s.info.cell.id, s.logs()]));
     const files = writeAllReports(opts.outDir, report);
     progress.close();
     return finish(report, files, collector.problems, opts, out, baseline);
