@@ -5,9 +5,10 @@
 //   4. and the browser floor: a bare Chromium walk of two plain form pages on loopback, in a fresh context each
 //      time as every login has (no IdP, no photo server: what the browser alone costs).
 // Targets: whole run ≤ 60 s on 2 cores with every case judged; web and mobile login medians ≤ 2× the browser floor.
-//   npm run bench -- [--idp keycloak-26.7.3] [--stack embedded|docker-local] [--logins-only]
-// (--idp picks the IdP of the login medians, default authentik 2025.10.4; --stack docker-local measures them on
-// the docker path with the local images — for Keycloak a real Keycloak — and prints the stack's ready time.)
+//   npm run bench -- [--idp keycloak-26.7.3] [--stack embedded|docker|docker-local] [--logins-only]
+// (--idp picks the IdP of the login medians, default authentik 2025.10.4; --stack docker measures them on the
+// real products, docker-local on the docker path with the local images — for Keycloak a real Keycloak — and
+// both print the stack's ready time.)
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -154,15 +155,16 @@ async function loginMedians(dir: string): Promise<{ mobile: number[]; web: numbe
   const ca = createCa(join(dir, 'ca'));
   const [product, version] = (arg('--idp') ?? 'authentik-2025.10.4').split(/-(?=\d)/) as [string, string];
   const local = arg('--stack') === 'docker-local';
+  const docker = local || arg('--stack') === 'docker';
   const cell: Cell = {
     id: `bench-${product}-${version}`,
-    backend: local ? 'docker' : 'embedded',
+    backend: docker ? 'docker' : 'embedded',
     ...(local ? { images: 'local' as const } : {}),
     immich: 'v3.1.0',
     idp: { product, version, variant: 'bench', settings: product === 'authentik' ? { signingKey: true } : { tokenEndpointAuthMethod: 'client_secret_post' } },
   };
   const started = performance.now();
-  const stack = local ? await (await import('../harness/stack/docker.js')).startDockerStack(cell, ca, [], dir) : await startEmbeddedStack(cell, ca, []);
+  const stack = docker ? await (await import('../harness/stack/docker.js')).startDockerStack(cell, ca, [], dir) : await startEmbeddedStack(cell, ca, []);
   const readyMs = performance.now() - started;
   const browser = await launchBrowser({ spkiHashes: ca.spkiHashes() });
   try {
