@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { Backend } from '../model.js';
 import { parseShard } from '../matrix/shard.js';
 import { runMatrix } from '../runner/run.js';
 import { parseBackend, parseCommand, UsageError } from './args.js';

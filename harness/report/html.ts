@@ -16,8 +16,7 @@ import {
   isFailing,
   photosLabel,
   runDate,
-  runTotals,
-  totalsSentence,
+  totalsLine,
 } from './view.js';
 
 export interface HtmlOptions {
@@ -183,7 +182,7 @@ export function toHtml(report: RunReport, options: HtmlOptions = {}): string {
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p>Started ${esc(report.startedAt)}, finished ${esc(report.finishedAt)}${report.shard ? `; shard ${report.shard.index} of ${report.shard.count}` : ''}. ${esc(totalsSentence(runTotals(report)))}.</p>
+<p>Started ${esc(report.startedAt)}, finished ${esc(report.finishedAt)}${report.shard ? `; shard ${report.shard.index} of ${report.shard.count}` : ''}. ${esc(totalsLine(report))}.</p>
 <h2>Compatibility (${report.backend} backend)</h2>
 <p class="note">${esc(backendSentence(report))}.</p>
 ${matrixTable(report)}

@@ -1,6 +1,6 @@
 // JUnit XML for CI test panels: one testsuite per cell, one testcase per scenario.
 import type { CellReport, RunReport, ScenarioResult } from '../model.js';
-import { caseFailure, countCell, formatOutcome, idpColumnLabel, photosLabel } from './view.js';
+import { caseFailure, countCell, formatOutcome, idpColumnLabel, photosLabel, totalsLine } from './view.js';
 
 /**
  * XML 1.0 cannot carry most control characters at all, not even as character references, and lone
@@ -111,7 +111,8 @@ export function toJUnit(report: RunReport): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({
-      name: `idp-harness ${report.harnessVersion} (${report.backend} backend)`,
+      // The same totals line as the terminal and the other reports.
+      name: `idp-harness ${report.harnessVersion}: ${totalsLine(report)}`,
       tests,
       failures: sum((n) => n.failed),
       errors: sum((n) => n.errors),

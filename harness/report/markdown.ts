@@ -12,8 +12,7 @@ import {
   idpColumnLabel,
   photosLabel,
   runDate,
-  runTotals,
-  totalsSentence,
+  totalsLine,
 } from './view.js';
 
 /** GitHub caps a job summary at 1 MiB; above that, passing cells' details are left out. */
@@ -146,13 +145,12 @@ function imageNote(i: RunReport['images'][number]): string {
 export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): string {
   const limit = opts.maxBytes ?? STEP_SUMMARY_LIMIT;
   const render = (allDetails: boolean): string => {
-    const t = runTotals(report);
     const head = [
       `# idp-harness report, ${runDate(report)}: harness ${mdText(report.harnessVersion)}, ${report.backend} backend`,
       '',
       `Started ${report.startedAt}, finished ${report.finishedAt}` +
         (report.shard ? `; shard ${report.shard.index} of ${report.shard.count}` : '') +
-        `. ${totalsSentence(t)}.`,
+        `. ${totalsLine(report)}.`,
       ...(report.interrupted ? ['', '**Interrupted (Ctrl-C): a partial report of the scenarios that finished.**'] : []),
       '',
       ...compatibilityTable(report),

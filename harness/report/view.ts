@@ -225,11 +225,17 @@ export function runTotals(report: RunReport): RunTotals {
   return t;
 }
 
-export function totalsSentence(t: RunTotals): string {
-  const scen = [`${t.passed} passed`, `${t.failed} failed`];
-  if (t.errors) scen.push(`${t.errors} harness fault${t.errors === 1 ? "" : "s"}`);
-  if (t.notRun) scen.push(`${t.notRun} not run`);
-  return `${t.cells} cells (${t.cellsRan} ran, ${t.cellsNotRun} not run); scenarios: ${scen.join(', ')}`;
+/**
+ * The run's totals in the one wording every output uses (terminal, report.md, report.html, junit.xml):
+ * "18 passed, 0 failed, 0 harness faults, 0 not run (70 cases judged, 6 cells, docker backend)".
+ */
+export function totalsLine(report: RunReport): string {
+  const t = runTotals(report);
+  const cases = report.cells.reduce((n, c) => n + c.results.reduce((m, r) => m + r.cases.length, 0), 0);
+  return (
+    `${t.passed} passed, ${t.failed} failed, ${t.errors} harness faults, ${t.notRun} not run ` +
+    `(${cases} cases judged, ${t.cells} cells, ${report.backend} backend)`
+  );
 }
 
 /** The run date (UTC day of startedAt) used in titles. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cell, failCase, ran, report, scenario } from './sample-reports.js';
+import { totalsLine } from './view.js';
 import { writeAllReports } from './write.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idp-harness-write-'));
@@ -24,5 +25,13 @@ describe('the written reports', () => {
       expect(text, file).not.toMatch(/\u001b|\\u001b|\[2m|\[39m/);
     }
     expect(readdirSync(dir).sort()).toEqual(['junit.xml', 'report.html', 'report.md', 'results.json']);
+  });
+
+  it('give the same totals, in the same words as the terminal, in report.md, report.html and junit.xml', () => {
+    const c = cell('docker', 'v3.1.0', 'authelia', '4.39.0');
+    const r = report('docker', [ran(c, [scenario(c, 'auto-register', 'failed', [failCase('on', { status: 201 }, { status: 400 })])])]);
+    const line = totalsLine(r);
+    expect(line).toBe('0 passed, 1 failed, 0 harness faults, 0 not run (1 cases judged, 1 cells, docker backend)');
+    for (const file of writeAllReports(dir, r).filter((f) => !f.endsWith('.json'))) expect(readFileSync(file, 'utf8'), file).toContain(line);
   });
 });

@@ -11,7 +11,7 @@ import { Cleanup, cleanupOnSignals } from '../run-dir.js';
 import { writeAllReports } from '../report/write.js';
 import { regressions, readReportFile } from '../report/baseline.js';
 import { createProgress } from '../report/progress.js';
-import { scenarioMessage } from '../report/view.js';
+import { scenarioMessage, totalsLine } from '../report/view.js';
 import type { StackInfo } from '../stack/types.js';
 import { ResultCollector } from './collector.js';
 import { loadExpectations } from '../matrix/expectations.js';
@@ -210,8 +210,7 @@ function finish(
   const notRunCells = report.cells.filter((c) => c.status === 'not-run');
   const retried = results.reduce((n, r) => n + r.cases.filter((c) => c.retries?.length).length, 0);
   const lines = [
-    `${count('passed')} passed, ${count('failed')} failed, ${count('error')} harness faults, ${count('not-run')} not run ` +
-      `(${judged} cases judged, ${report.cells.length} cells, ${report.backend} backend)`,
+    totalsLine(report),
     ...(retried ? [`  ${retried} case(s) judged after a login was retried from a clean browser (see the report)`] : []),
     ...notRunCells.map((c) => `  not run: ${c.cell.id}: ${c.reason}`),
     ...results.filter((r) => r.status === 'error').map((r) => `  harness fault: ${r.cellId} ${r.scenario}: ${scenarioMessage(r)}`),
