@@ -60,7 +60,9 @@ describe('toHtml', () => {
     expect(table[1]![0]).toBe('reference model of Immich v1.132.3');
     expect(table[1]![1]).toBe('✗ mobile-redirect: override=on (mobile): expected 307, observed 500 "Invalid | redirect\\nURI"');
     expect(table[1]![2]).toBe('–');
-    expect(table[2]![2]).toBe('not run: embedded profile for authentik 2025.10.4 not written yet');
+    // A not-run cell points at its reason, written once below the table.
+    expect(table[2]![2]).toBe('not run [1]');
+    expect(await page.locator('.not-run-reasons li').allTextContents()).toEqual(['not run, 1 cell: embedded profile for authentik 2025.10.4 not written yet']);
 
     const failure = page.locator('.failure');
     await expect.poll(() => failure.count()).toBe(1);
@@ -103,5 +105,26 @@ describe('toHtml', () => {
     const html = toHtml(await reportWithEvidence(), { embedArtifacts: false, reportDir: dir });
     expect(html).toContain('src="artifacts/failed%20login.png"');
     expect(html).not.toContain('data:image/png');
+  });
+  it('keeps the docker matrix table within 1400 px when every cell could not run for the same long reason', async () => {
+    const r = embeddedSample();
+    r.backend = 'docker';
+    const template = r.cells.find((c) => c.status === 'not-run')!;
+    const reason = `image ghcr.io/immich-app/immich-server:v3.1.0 unavailable (pull failed: ${'Get "https://ghcr.io/v2/": dial tcp: lookup ghcr.io: no such host; '.repeat(4)})`;
+    r.cells = ['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0'].flatMap((immich) =>
+      ['4.38.9', '4.39.0', '4.39.20', '2024.12.5', '2025.4.4', '2025.10.4', '2026.8.3', '26.7.3'].map((version, i) => ({
+        ...template,
+        reason,
+        cell: { ...template.cell, backend: 'docker' as const, id: `c-${immich}-${version}`, immich, idp: { ...template.cell.idp, product: ['authelia', 'authentik', 'keycloak'][i < 3 ? 0 : i < 7 ? 1 : 2]!, version } },
+      })),
+    );
+    const file = join(dir, 'wide.html');
+    writeFileSync(file, toHtml(r, { embedArtifacts: false, reportDir: dir }));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(pathToFileURL(file).href);
+    const width = await page.locator('#compatibility').evaluate((el) => el.getBoundingClientRect().width);
+    expect(width).toBeLessThanOrEqual(1400);
+    expect(await page.locator('.not-run-reasons li').allTextContents()).toEqual([`not run, 32 cells: ${reason}`]);
+    await page.close();
   });
 });

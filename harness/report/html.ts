@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { CellReport, RunReport, ScenarioResult } from '../model.js';
 import {
-  loginAnswer,
+  notRunGroups,
   backendOf,
   backendSentence,
   cornerLabel,
@@ -18,6 +18,7 @@ import {
   runDate,
   totalsLine,
 } from './view.js';
+import { verdictText } from './markdown.js';
 
 export interface HtmlOptions {
   /** Inline screenshots as data: URIs so the page stands alone (default true). */
@@ -43,14 +44,10 @@ img.shot{max-width:100%;border:1px solid #d0d7de;display:block;margin:.5rem 0}
 .failure{border-left:4px solid #cf222e;padding-left:.75rem;margin:1rem 0}
 `;
 
-function verdictCell(cr: CellReport): { cls: string; text: string } {
-  const v = cellVerdict(cr);
-  if (v.kind === 'pass') {
-    const answer = loginAnswer(cr);
-    return { cls: 'pass', text: `✓ ${answer ? `${answer}; ` : ''}${v.counts.passed} passed${v.counts.notRun ? `, ${v.counts.notRun} not run` : ''}` };
-  }
-  if (v.kind === 'fail') return { cls: 'fail', text: `✗ ${v.scenario.scenario}: ${v.message}` };
-  return { cls: 'not-run', text: `not run: ${v.reason}` };
+/** One line per table cell (details are below the table); a not-run cell points at its reason's number. */
+function verdictCell(cr: CellReport, ref?: (reason: string) => string, max = 80): { cls: string; text: string } {
+  const kind = cellVerdict(cr).kind;
+  return { cls: kind === 'pass' ? 'pass' : kind === 'fail' ? 'fail' : 'not-run', text: verdictText(cr, max, ref) };
 }
 
 const anchor = (cr: CellReport): string => `cell-${encodeURIComponent(cr.cell.id)}`;
@@ -58,19 +55,25 @@ const anchor = (cr: CellReport): string => `cell-${encodeURIComponent(cr.cell.id
 function matrixTable(report: RunReport): string {
   const m = buildMatrix(report);
   const corner = cornerLabel(report);
+  const groups = notRunGroups(report);
+  const ref = (reason: string) => `[${groups.findIndex((g) => g.reason === reason) + 1}]`;
   const head = `<tr><th>${esc(corner)}</th>${m.columns.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}</tr>`;
   const rows = m.rows.map((row) => {
     const tds = m.columns.map((col) => {
       const here = m.at(row, col);
       if (here.length === 0) return '<td class="absent" title="not in the matrix">–</td>';
-      const parts = here.map((cr) => verdictCell(cr));
+      const parts = here.map((cr) => verdictCell(cr, ref));
       const cls = parts.find((p) => p.cls === 'fail')?.cls ?? parts[0]!.cls;
       return `<td class="${cls}">${here.map((cr, i) => `<a href="#${anchor(cr)}">${esc(parts[i]!.text)}</a>`).join('<br>')}</td>`;
     });
     return `<tr><th scope="row">${esc(row.label)}</th>${tds.join('')}</tr>`;
   });
   const caption = `Compatibility on the ${report.backend} backend`;
-  return `<table id="compatibility"><caption>${esc(caption)}</caption>${head}${rows.join('')}</table>`;
+  // Each reason once, with how many cells it kept from running.
+  const reasons = groups.length
+    ? `<ol class="not-run-reasons">${groups.map((g) => `<li>not run, ${g.cells.length} cell${g.cells.length === 1 ? '' : 's'}: ${esc(g.reason)}</li>`).join('')}</ol>`
+    : '';
+  return `<table id="compatibility"><caption>${esc(caption)}</caption>${head}${rows.join('')}</table>${reasons}`;
 }
 
 /** Resolves an artifact path inside the report directory; refuses paths that leave it. */
@@ -138,7 +141,8 @@ function failureBlock(cr: CellReport, r: ScenarioResult, opts: Required<HtmlOpti
 }
 
 function cellSection(cr: CellReport, opts: Required<HtmlOptions>): string {
-  const v = verdictCell(cr);
+  // The details say it all: the whole first line of the reason or message.
+  const v = verdictCell(cr, undefined, 2000);
   const out = [
     `<section id="${esc(anchor(cr))}"><h3>cell ${esc(cr.cell.id)}: ${esc(photosLabel(cr))} × ${esc(idpColumnLabel(cr))} (${backendOf(cr.cell)})</h3>`,
     `<p class="${v.cls}">${esc(v.text)}${cr.readyMs !== undefined ? ` · ready in ${esc(durationText(cr.readyMs))}` : ''}</p>`,

@@ -28,9 +28,22 @@ describe('toMarkdown', () => {
     expect(old![1]).toMatch(/^\[✗ mobile-redirect: override=on \(mobile\): expected 307, observed 500 "Invalid \\\| redirect\\\\nURI"\]\(#cell-embedded-immich-v1\.132\.3-authelia-4\.39\.0-default\)$/);
     expect(old![2]).toBe('–');
     expect(current![1]).toMatch(/^\[✓ \(2\)\]/);
-    expect(current![2]).toMatch(/^\[not run: embedded profile for authentik 2025\.10\.4 not written yet\]/);
+    // A not-run cell points at its reason, which is written once below the table.
+    expect(current![2]).toMatch(/^\[not run \\\[1\\\]\]/);
+    expect(toMarkdown(embeddedSample())).toContain('\\[1\\] not run, 1 cell: embedded profile for authentik 2025.10.4 not written yet');
     // Every row has as many cells as the header: no message broke the table.
     for (const r of rows) expect(r).toHaveLength(3);
+  });
+
+  it('writes a reason that kept many cells from running once, with the number of cells, and keeps every table cell one line', () => {
+    const r = embeddedSample();
+    const template = r.cells.find((c) => c.status === 'not-run')!;
+    const reason = 'image ghcr.io/immich-app/immich-server:v3.1.0 unavailable (pull failed: registry unreachable)\n  at pull (engine)';
+    r.cells = Array.from({ length: 31 }, (_, i) => ({ ...template, reason, cell: { ...template.cell, id: `${template.cell.id}-${i}`, idp: { ...template.cell.idp, version: `2025.10.${i}` } } }));
+    const md = toMarkdown(r);
+    expect(md.match(/registry unreachable/g)?.length).toBe(1 + 31); // once under the table, once per cell's details
+    expect(md).toContain('\\[1\\] not run, 31 cells: image ghcr.io/immich-app/immich-server:v3.1.0 unavailable');
+    for (const row of compatibilityRows(md)) for (const cellText of row) expect(cellText).not.toContain('<br>');
   });
 
   it('never presents an embedded verdict as one about the real product, even when the provenance forgot to say so', () => {

@@ -7,6 +7,7 @@ import {
   cornerLabel,
   buildMatrix,
   cellVerdict,
+  notRunGroups,
   durationText,
   formatOutcome,
   idpColumnLabel,
@@ -28,12 +29,14 @@ export function mdText(s: string): string {
     .replace(/\r\n|\r|\n/g, '<br>');
 }
 
+/** One line, at most `max` characters: table cells stay one line high; details below carry the rest. */
 function shorten(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  const line = s.split('\n')[0]!.trim();
+  return line.length <= max && line === s.trim() ? line : `${line.slice(0, max - 1)}…`;
 }
 
-/** The text of one table cell: ✓, ✗ with the first failing scenario, or not run. */
-export function verdictText(cr: CellReport, max = 200): string {
+/** The text of one table cell: ✓, ✗ with the first failing scenario, or not run (with its reason's number). */
+export function verdictText(cr: CellReport, max = 200, notRunRef?: (reason: string) => string): string {
   const v = cellVerdict(cr);
   if (v.kind === 'pass') {
     const extra = v.counts.notRun ? ` (${v.counts.passed} passed, ${v.counts.notRun} not run)` : ` (${v.counts.passed})`;
@@ -41,7 +44,7 @@ export function verdictText(cr: CellReport, max = 200): string {
     return `✓${answer ? ` ${shorten(answer, max)}` : ''}${extra}`;
   }
   if (v.kind === 'fail') return `✗ ${v.scenario.scenario}: ${shorten(v.message, max)}`;
-  return `not run: ${shorten(v.reason, max)}`;
+  return notRunRef ? `not run ${notRunRef(v.reason)}` : `not run: ${shorten(v.reason, max)}`;
 }
 
 function table(header: string[], rows: string[][]): string[] {
@@ -56,12 +59,14 @@ function table(header: string[], rows: string[][]): string[] {
 export function compatibilityTable(report: RunReport, level = '##'): string[] {
   const m = buildMatrix(report);
   const corner = cornerLabel(report);
+  const groups = notRunGroups(report);
+  const ref = (reason: string) => `[${groups.findIndex((g) => g.reason === reason) + 1}]`;
   const rows = m.rows.map((row) => [
     `**${mdText(row.label)}**`,
     ...m.columns.map((col) => {
       const here = m.at(row, col);
       if (here.length === 0) return '–';
-      return here.map((cr) => `[${mdText(verdictText(cr))}](#${anchor(cr)})`).join('<br>');
+      return here.map((cr) => `[${mdText(verdictText(cr, 80, ref))}](#${anchor(cr)})`).join('<br>');
     }),
   ]);
   return [
@@ -70,6 +75,8 @@ export function compatibilityTable(report: RunReport, level = '##'): string[] {
     `_${mdText(backendSentence(report))}._`,
     '',
     ...table([corner, ...m.columns.map((c) => mdText(c.label))], rows),
+    // Each reason once, with how many cells it kept from running.
+    ...(groups.length ? ['', ...groups.map((g, i) => `${mdText(`[${i + 1}]`)} not run, ${g.cells.length} cell${g.cells.length === 1 ? '' : 's'}: ${mdText(g.reason)}`)] : []),
   ];
 }
 

@@ -249,3 +249,14 @@ export function durationText(ms: number): string {
   if (s < 120) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
+
+/** Cells that did not run, grouped by reason (most cells first): a registry outage is one line, not 31. */
+export function notRunGroups(report: RunReport): { reason: string; cells: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const cr of report.cells) {
+    const v = cellVerdict(cr);
+    if (v.kind !== 'not-run') continue;
+    groups.set(v.reason, [...(groups.get(v.reason) ?? []), cr.cell.id]);
+  }
+  return [...groups].map(([reason, cells]) => ({ reason, cells })).sort((a, b) => b.cells.length - a.cells.length || a.reason.localeCompare(b.reason));
+}
