@@ -75,6 +75,7 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
       test(info.cell.id, async ({ task, skip }) => {
         const cases: CaseVerdict[] = [];
         const screenshots: string[] = [];
+        const traces: string[] = [];
         const meta = {
           cellId: info.cell.id,
           scenario: id,
@@ -82,7 +83,7 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
           cases,
           reason: undefined as string | undefined,
           fault: undefined as HarnessFaultInfo | undefined,
-          artifacts: { screenshots },
+          artifacts: { screenshots, traces },
         };
         task.meta.idpHarness = meta;
         if (info.notRun) {
@@ -109,6 +110,10 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
                 verdict.detail = [verdict.detail, `screenshot: ${saved}`].filter(Boolean).join('; ');
               }
             }
+            if (!verdict.pass && 'trace' in observed && observed.trace) {
+              const zip = await observed.trace().catch(() => undefined);
+              if (zip) traces.push(saveArtifact(run.artifactsDir, info.cell.id, `${id}-${caseId}-${observed.flow}-trace.zip`, zip));
+            }
             cases.push(verdict);
             return expected;
           },
@@ -121,6 +126,7 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
           if (err instanceof HarnessFault && err.screenshot) {
             screenshots.push(saveScreenshot(run.artifactsDir, info.cell.id, id, 'harness-fault', 'web', err.screenshot));
           }
+          if (err instanceof HarnessFault && err.trace) traces.push(saveArtifact(run.artifactsDir, info.cell.id, `${id}-harness-fault-trace.zip`, err.trace));
           throw err;
         } finally {
           await stack.settle();
@@ -172,8 +178,13 @@ function show(o: Outcome): string {
 }
 
 function saveScreenshot(dir: string, cellId: string, scenarioId: string, caseId: string, flow: Flow, png: Buffer): string {
-  const rel = join('artifacts', cellId, `${scenarioId}-${caseId}-${flow}.png`);
+  return saveArtifact(dir, cellId, `${scenarioId}-${caseId}-${flow}.png`, png);
+}
+
+/** Writes evidence under artifacts/<cell>/ of the report directory; answers its path relative to it. */
+function saveArtifact(dir: string, cellId: string, name: string, bytes: Buffer): string {
+  const rel = join('artifacts', cellId, name);
   mkdirSync(join(dir, 'artifacts', cellId), { recursive: true });
-  writeFileSync(join(dir, rel), png);
+  writeFileSync(join(dir, rel), bytes);
   return rel;
 }

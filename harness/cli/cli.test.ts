@@ -69,6 +69,9 @@ describe('idp-harness run', () => {
     // The web case's page, as the user saw it, is kept with the report.
     expect(result.artifacts?.screenshots).toEqual([expect.stringMatching(/email-required-omitted-web\.png$/)]);
     expect(existsSync(join(out, result.artifacts!.screenshots![0]!))).toBe(true);
+    // So is each failing login's Playwright trace (a zip), for `playwright show-trace`.
+    expect(result.artifacts?.traces).toEqual([expect.stringMatching(/email-required-omitted-web-trace\.zip$/), expect.stringMatching(/email-required-omitted-mobile-trace\.zip$/)]);
+    expect(readFileSync(join(out, result.artifacts!.traces![0]!)).subarray(0, 2).toString('latin1')).toBe('PK');
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('OAuth profile does not have an email address');
     expect(runDirsLeft()).toEqual([]);
   });

@@ -22,6 +22,8 @@ export class HarnessFault extends Error {
   retries: string[] = [];
   /** The page when the harness gave up, if one could be taken. */
   screenshot?: Buffer;
+  /** The Playwright trace of the login that failed (zip), when it was recorded. */
+  trace?: Buffer;
   constructor(readonly info: FaultInfo) {
     super(describeFault(info));
   }

@@ -21,6 +21,8 @@ export interface LoginResult {
   detail?: string;
   /** The page as the user sees it after the login (taken only when asked: a verdict that failed). */
   screenshot?: () => Promise<Buffer>;
+  /** The Playwright trace of this login (zip), when it was recorded; taken only for a verdict that failed. */
+  trace?: () => Promise<Buffer | undefined>;
   /** Facts the scenario read afterwards (user fields...). */
   facts?: Record<string, unknown>;
   /** Harness faults that made the harness start this login again from a clean browser state. */

@@ -39,7 +39,8 @@ export class ResultCollector implements Reporter {
       ...(status === 'error' && meta.fault ? { fault: meta.fault } : {}),
     };
     const screenshots = meta.artifacts?.screenshots ?? [];
-    if (screenshots.length) result.artifacts = { screenshots };
+    const traces = meta.artifacts?.traces ?? [];
+    if (screenshots.length || traces.length) result.artifacts = { ...(screenshots.length ? { screenshots } : {}), ...(traces.length ? { traces } : {}) };
     this.results.push(result);
     this.events.scenarioDone?.(result);
   }

@@ -1,6 +1,9 @@
 // What a scenario holds of a stack: the photo server's API, the IdP's control, the browser, and the
 // small reusable actions scenarios are composed from.
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { caAgent } from '../ca/dispatcher.js';
 import { driverFor } from '../drivers/registry.js';
@@ -123,6 +126,8 @@ export class StackClient {
     return sharedLoginSlots().run(async () => {
       for (let attempt = 1; ; attempt++) {
         const context = await browser.newContext();
+        // Every login is traced; a trace is kept only for a verdict that failed or a harness fault.
+        const tracing = tracesOn() && (await context.tracing.start({ snapshots: true, screenshots: false }).then(() => true, () => false));
         const target = {
           photosUrl: this.info.photos.url,
           idpOrigin: this.info.idp.origin,
@@ -136,6 +141,7 @@ export class StackClient {
           const result = flow === 'web' ? await webLogin(target, user, opts) : await mobileLogin(target, user, { override: flow === 'mobile-override' });
           this.lastContext = context;
           if (retries.length) result.retries = retries;
+          if (tracing) result.trace = () => traceOf(context);
           return result;
         } catch (err) {
           const kind = faultKindOf(err);
@@ -144,6 +150,7 @@ export class StackClient {
             err.retries = retries;
             // The page as it stood when the harness gave up: evidence for the report, not a verdict.
             err.screenshot = await context.pages().at(-1)?.screenshot({ timeout: 3_000 }).catch(() => undefined);
+            if (tracing) err.trace = await traceOf(context);
           }
           await context.close().catch(() => undefined);
           if (last) throw err;
@@ -198,4 +205,20 @@ function toFacts(u: {
     isAdmin: u.isAdmin,
     oauthId: u.oauthId ?? '',
   };
+}
+
+/** IDP_HARNESS_TRACES=0 turns the login traces off (they cost a little CPU per login). */
+const tracesOn = (): boolean => process.env.IDP_HARNESS_TRACES !== '0';
+
+/** Stops the context's tracing into a file of the (private) TMPDIR and reads it back. */
+async function traceOf(context: BrowserContext): Promise<Buffer | undefined> {
+  const file = join(tmpdir(), `trace-${randomBytes(6).toString('hex')}.zip`);
+  try {
+    await context.tracing.stop({ path: file });
+    return readFileSync(file);
+  } catch {
+    return undefined; // the context went away first: no trace, the screenshot still tells
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
