@@ -92,6 +92,14 @@ export const COMMANDS: CommandSpec[] = [
     },
   },
   {
+    name: 'report site',
+    args: 'results.json...',
+    about: 'a static site of the newest verdict per cell, each with its history across the given dated runs and its evidence',
+    options: {
+      out: { type: 'string', value: 'DIR', help: 'where the site goes (default reports/site)' },
+    },
+  },
+  {
     name: 'report diff',
     args: 'OLD.json NEW.json',
     about: 'what changed between two runs, as Markdown; exit 1 on a regression',

@@ -1,5 +1,6 @@
 // `idp-harness report merge DIR… --out DIR [--baseline FILE]` and `report diff OLD NEW`.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { buildSite } from '../report/site.js';
 import { mergeDirs } from '../report/merge.js';
 import { readReport } from '../report/schema.js';
 import { regressions, toMarkdownDiff } from '../report/diff.js';
@@ -35,5 +36,15 @@ export async function reportCommand(args: string[]): Promise<number> {
     process.stdout.write(`${toMarkdownDiff(old!, now!)}\n`);
     return regressions(old!, now!).length ? 1 : 0;
   }
-  throw new UsageError('report what? use "report merge DIR… --out DIR" or "report diff OLD.json NEW.json"');
+  if (sub === 'site') {
+    if (paths.length === 0) throw new UsageError('report site needs at least one results.json (or a directory holding one)');
+    const inputs = paths.map((p) => {
+      const file = p!.endsWith('.json') ? resolve(p!) : resolve(p!, 'results.json');
+      return { report: readReport(file), dir: dirname(file) };
+    });
+    const index = buildSite(inputs, resolve(values.out ?? 'reports/site'));
+    process.stdout.write(`site of ${inputs.length} run(s): ${index}\n`);
+    return 0;
+  }
+  throw new UsageError('report what? use "report merge DIR… --out DIR", "report diff OLD.json NEW.json" or "report site results.json… --out DIR"');
 }
