@@ -17,7 +17,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     const baseline = values.baseline ? readReport(values.baseline) : undefined;
     const { report, warnings } = mergeDirs(paths, out, { allowMissingShards: flag('allow-missing-shards') });
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const files = writeAllReports(out, report);
+    const files = writeAllReports(out, report, { regressions: baseline ? regressions(baseline, report) : [] });
     process.stdout.write(`merged ${paths.length} report(s), ${report.cells.length} cells: ${files.join(', ')}\n`);
     if (values.baseline) {
       const changes = regressions(baseline!, report);

@@ -96,7 +96,7 @@ describe('toHtml', () => {
     const html = toHtml(embeddedSample(), { reportDir: dir });
     expect(html).toContain('<title>idp-harness report, 2025-11-23: harness 0.1.0, embedded backend</title>');
     const headings = [...html.matchAll(/<(h[1-4]|caption)[^>]*>(.*?)<\/\1>/g)].map((m) => m[2]!);
-    expect(headings.length).toBe(12); // h1, 3 h2, 3 h3, an h4 for the failure, 4 table captions
+    expect(headings.length).toBe(13); // h1, 4 h2 (failures first among them), 3 h3, an h4 for the failure, 4 table captions
     for (const h of headings) expect(h).toContain('embedded backend');
     expect(html).toContain('reference model of Immich v3.1.0 × embedded Authelia 4.39 profile [4.39.0], variant default');
   });

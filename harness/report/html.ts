@@ -5,6 +5,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { CellReport, RunReport, ScenarioResult } from '../model.js';
 import {
   notRunGroups,
+  failuresFirst,
   backendOf,
   backendSentence,
   cornerLabel,
@@ -27,6 +28,8 @@ export interface HtmlOptions {
   reportDir?: string;
   /** Lines of each log tail shown (default 80). */
   logLines?: number;
+  /** "cellId\0scenario" of the regressions against a baseline: they lead the failures list. */
+  regressions?: Set<string>;
 }
 
 export function esc(s: string): string {
@@ -172,7 +175,20 @@ export function toHtml(report: RunReport, options: HtmlOptions = {}): string {
     embedArtifacts: options.embedArtifacts ?? true,
     reportDir: options.reportDir ?? process.cwd(),
     logLines: options.logLines ?? 80,
+    regressions: options.regressions ?? new Set(),
   };
+  const failures = failuresFirst(report, opts.regressions);
+  const failureList = failures.length
+    ? `<h2>Failures first (${report.backend} backend)</h2><ul id="failures">${failures
+        .map(
+          (f) =>
+            `<li>${f.regression ? '<strong>regression</strong> · ' : ''}<a href="#${esc(`cell-${encodeURIComponent(f.cellId)}`)}">${esc(f.label)}</a> · ${esc(f.scenario)}: ${esc(f.what.split('\n')[0]!)}` +
+            f.screenshots.map((s) => ` · <a href="${esc(encodeURI(s))}">screenshot</a>`).join('') +
+            f.traces.map((t) => ` · <a href="${esc(encodeURI(t))}">trace</a>`).join('') +
+            '</li>',
+        )
+        .join('')}</ul>`
+    : '';
   const title = `idp-harness report, ${runDate(report)}: harness ${report.harnessVersion}, ${report.backend} backend`;
   // Embedded pages allow only data: images; linked pages also their own directory's files.
   const img = opts.embedArtifacts ? 'data:' : "data: 'self'";
@@ -187,6 +203,7 @@ export function toHtml(report: RunReport, options: HtmlOptions = {}): string {
 <body>
 <h1>${esc(title)}</h1>
 <p>Started ${esc(report.startedAt)}, finished ${esc(report.finishedAt)}${report.shard ? `; shard ${report.shard.index} of ${report.shard.count}` : ''}. ${esc(totalsLine(report))}.</p>
+${failureList}
 <h2>Compatibility (${report.backend} backend)</h2>
 <p class="note">${esc(backendSentence(report))}.</p>
 ${matrixTable(report)}

@@ -7,6 +7,7 @@ import {
   cornerLabel,
   buildMatrix,
   cellVerdict,
+  failuresFirst,
   notRunGroups,
   durationText,
   formatOutcome,
@@ -141,6 +142,26 @@ function images(report: RunReport): string[] {
 export interface MarkdownOptions {
   /** Byte budget; default fits $GITHUB_STEP_SUMMARY. */
   maxBytes?: number;
+  /** "cellId\0scenario" of the regressions against a baseline: they lead the failures list. */
+  regressions?: Set<string>;
+}
+
+/** Failures before the table: regressions first, each with expected, observed, screenshot and trace. */
+function failuresSection(report: RunReport, regressions?: Set<string>): string[] {
+  const lines = failuresFirst(report, regressions);
+  if (lines.length === 0) return [];
+  return [
+    `## Failures first (${report.backend} backend)`,
+    '',
+    ...lines.slice(0, 50).map(
+      (f) =>
+        `- ${f.regression ? '**regression** · ' : ''}${mdText(f.label)} · ${mdText(f.scenario)}: ${mdText(f.what.split('\n')[0]!)}` +
+        f.screenshots.map((s) => ` · [screenshot](${encodeURI(s)})`).join('') +
+        f.traces.map((t) => ` · [trace](${encodeURI(t)})`).join(''),
+    ),
+    ...(lines.length > 50 ? [`- … and ${lines.length - 50} more (see the details below)`] : []),
+    '',
+  ];
 }
 
 /** The registry digest, or "locally built" with the engine's image ID: a rebuilt image is not the published one. */
@@ -160,6 +181,7 @@ export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): strin
         `. ${totalsLine(report)}.`,
       ...(report.interrupted ? ['', '**Interrupted (Ctrl-C): a partial report of the scenarios that finished.**'] : []),
       '',
+      ...failuresSection(report, opts.regressions),
       ...compatibilityTable(report),
       '',
       `## Details (${report.backend} backend)`,

@@ -260,3 +260,39 @@ export function notRunGroups(report: RunReport): { reason: string; cells: string
   }
   return [...groups].map(([reason, cells]) => ({ reason, cells })).sort((a, b) => b.cells.length - a.cells.length || a.reason.localeCompare(b.reason));
 }
+
+/** One failed case, for the "failures first" list: what was expected, what was observed, and the evidence. */
+export interface FailureLine {
+  cellId: string;
+  scenario: string;
+  label: string;
+  what: string; // "on (mobile): expected 201, observed 400 "…"" or the harness fault
+  regression: boolean;
+  screenshots: string[];
+  traces: string[];
+}
+
+/**
+ * Every failed case and harness fault, regressions (pairs a baseline did not record as failing) first. Without
+ * a baseline every failure is listed as it is.
+ */
+export function failuresFirst(report: RunReport, regressionKeys?: Set<string>): FailureLine[] {
+  const out: FailureLine[] = [];
+  for (const cr of report.cells) {
+    for (const r of cr.results) {
+      if (r.status !== 'failed' && r.status !== 'error') continue;
+      const base = {
+        cellId: cr.cell.id,
+        scenario: r.scenario,
+        label: `${photosLabel(cr)} × ${idpColumnLabel(cr)}`,
+        regression: regressionKeys?.has(`${cr.cell.id}\u0000${r.scenario}`) ?? false,
+        screenshots: r.artifacts?.screenshots ?? [],
+        traces: r.artifacts?.traces ?? [],
+      };
+      const failed = r.cases.filter((c) => !c.pass);
+      if (r.status === 'error' && failed.length === 0) out.push({ ...base, what: `harness fault: ${scenarioMessage(r) ?? r.reason ?? ''}` });
+      for (const c of failed) out.push({ ...base, what: caseFailure(c) });
+    }
+  }
+  return out.sort((a, b) => Number(b.regression) - Number(a.regression));
+}

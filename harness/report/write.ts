@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripAnsi } from '../plain-text.js';
 import type { RunReport } from '../model.js';
+import type { Change } from './diff.js';
 import { toHtml } from './html.js';
 import { toJUnit } from './junit.js';
 import { toMarkdown } from './markdown.js';
@@ -19,14 +20,15 @@ export function withoutEscapes<T>(value: T): T {
 }
 
 /** Writes results.json, report.md, junit.xml and report.html into `dir`; returns their paths. */
-export function writeAllReports(dir: string, given: RunReport): string[] {
+export function writeAllReports(dir: string, given: RunReport, opts: { regressions?: Change[] } = {}): string[] {
   const report = withoutEscapes(given);
+  const regressions = new Set((opts.regressions ?? []).map((c) => `${c.cellId}\u0000${c.scenario}`));
   const json = writeReport(dir, report); // validates first, so an invalid report writes nothing derived
   const md = join(dir, REPORT_FILES.markdown);
   const junit = join(dir, REPORT_FILES.junit);
   const html = join(dir, REPORT_FILES.html);
-  writeFileSync(md, toMarkdown(report));
+  writeFileSync(md, toMarkdown(report, { regressions }));
   writeFileSync(junit, toJUnit(report));
-  writeFileSync(html, toHtml(report, { embedArtifacts: true, reportDir: dir }));
+  writeFileSync(html, toHtml(report, { embedArtifacts: true, reportDir: dir, regressions }));
   return [json, md, junit, html];
 }

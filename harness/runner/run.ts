@@ -141,7 +141,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     await vitest.close();
 
     const report = buildReport(backend, env.infos, collector, startedAt, { ...opts, shard }, env.stacks.map((s) => [s.info.cell.id, s.logs()]));
-    const files = writeAllReports(opts.outDir, report);
+    // With a baseline, the reports list its regressions before everything else.
+    const files = writeAllReports(opts.outDir, report, { regressions: baseline ? regressions(baseline, report) : [] });
     progress.close();
     return finish(report, files, collector.problems, opts, out, baseline);
   } finally {
