@@ -33,13 +33,26 @@ export interface Logger {
   debug(context: string, message: string): void;
 }
 
+/** An error's stack, or a plain cause's own text: an object is shown as JSON, never as "[object Object]". */
+function textOf(e: unknown): string {
+  if (e instanceof Error) return e.stack ?? String(e);
+  if (e && typeof e === 'object' && !(e instanceof URLSearchParams) && String(e) === '[object Object]') {
+    try {
+      return JSON.stringify(e);
+    } catch {
+      return Object.prototype.toString.call(e);
+    }
+  }
+  return String(e);
+}
+
 /** Error text with its cause chain, the way Nest prints an error object it is given. */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const e = current as Error & { code?: string };
-    parts.push(depth === 0 ? String(e?.stack ?? e) : `[cause]: ${e?.stack ?? e}`);
+    parts.push(depth === 0 ? textOf(e) : `[cause]: ${textOf(e)}`);
     current = e instanceof Error ? e.cause : undefined;
   }
   return parts.join('\n');
