@@ -2,14 +2,13 @@
 // model and the embedded provider), a network per stack, aliases, the CA mounted and trusted, the TLS front,
 // published ports — and browser and mobile logins through them. Upstream cells, whose images cannot be had
 // here, must be reported as not run with the reason, never passed.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerAvailable, engineRequest, RUN_LABEL } from '../docker/engine.js';
+import { dockerAvailable, engineRequest } from '../docker/engine.js';
 import type { RunReport } from '../model.js';
-import { ROOT } from '../runner/run.js';
+import { anythingOfTheHarness, runCli } from '../runner/test-cli.js';
 import { ensureImage, imagesFor } from '../../containers/images.js';
 import { imageOrigin, requireImages } from './docker.js';
 import { Readable } from 'node:stream';
@@ -40,17 +39,6 @@ function needsDocker(ctx: { skip(): void }): void {
   ctx.skip();
 }
 
-/** Every container and network carrying the harness's run label, whatever the run. */
-async function anythingOfTheHarness(): Promise<{ containers: string[]; networks: string[] }> {
-  const filter = encodeURIComponent(JSON.stringify({ label: [RUN_LABEL] }));
-  const cs = await engineRequest('GET', `/containers/json?all=true&filters=${filter}`);
-  const ns = await engineRequest('GET', `/networks?filters=${filter}`);
-  return {
-    containers: (JSON.parse(cs.body) as { Names: string[] }[]).map((c) => c.Names.join(',')),
-    networks: (JSON.parse(ns.body) as { Name: string }[]).map((n) => n.Name),
-  };
-}
-
 /** An image name that no registry can have (.invalid is reserved), so a test never depends on what is present. */
 const NEVER = 'idp-harness.invalid/never:0';
 /** Maps every image of one cell to NEVER except those in `keep`. */
@@ -58,15 +46,7 @@ function mapAllBut(keep: string[], images: string[]): string {
   return images.filter((i) => !keep.includes(i)).map((i) => `${i}=${NEVER}`).join(',');
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/idp-harness.mjs', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
+const cli = runCli;
 
 describe('idp-harness run --backend docker', () => {
   it('runs the web, mobile and mobile-override logins of auto-register through containers from the local image and leaves nothing behind', async (ctx) => {

@@ -1,7 +1,6 @@
 // A real Keycloak in this project's CI: built here from the server distribution on Maven Central and this
 // machine's JDK, started on the docker path, and logged into through the reference model of Immich — web and
 // mobile, every scenario that applies. Its answers are Keycloak's own.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +8,10 @@ import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '../../harness/ca/ca.js';
 import { caAgent } from '../../harness/ca/dispatcher.js';
-import { dockerAvailable, engineRequest, RUN_LABEL } from '../../harness/docker/engine.js';
+import { dockerAvailable } from '../../harness/docker/engine.js';
 import { controlFor } from '../../harness/idp/connect.js';
 import type { Cell, RunReport } from '../../harness/model.js';
-import { ROOT } from '../../harness/runner/run.js';
+import { anythingOfTheHarness, runCli } from '../../harness/runner/test-cli.js';
 import { startDockerStack } from '../../harness/stack/docker.js';
 import { KeycloakAdmin } from './admin.js';
 import type { KeycloakControlInfo } from './control.js';
@@ -33,23 +32,6 @@ function needsDocker(ctx: { skip(): void }): void {
   ctx.skip();
 }
 
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/idp-harness.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
-async function harnessLeftovers(): Promise<string[]> {
-  const filter = encodeURIComponent(JSON.stringify({ label: [RUN_LABEL] }));
-  const cs = JSON.parse((await engineRequest('GET', `/containers/json?all=true&filters=${filter}`)).body) as { Names: string[] }[];
-  const ns = JSON.parse((await engineRequest('GET', `/networks?filters=${filter}`)).body) as { Name: string }[];
-  return [...cs.map((c) => c.Names.join(',')), ...ns.map((n) => n.Name)];
-}
-
 describe('a real Keycloak built from Maven Central', () => {
   it('is the same image for the same distribution, JDK and recipe, so a second run builds nothing', async (ctx) => {
     needsDocker(ctx);
@@ -64,7 +46,7 @@ describe('a real Keycloak built from Maven Central', () => {
     needsDocker(ctx);
     const out = join(work, 'run');
     const idps = 'keycloak-26.7.3__post,keycloak-26.4.7__basic';
-    const r = await cli(['run', '--backend', 'docker', '--images', 'local', '--idp', idps, '--immich', 'v1.113.0,v3.1.0', '--out', out]);
+    const r = await runCli(['run', '--backend', 'docker', '--images', 'local', '--idp', idps, '--immich', 'v1.113.0,v3.1.0', '--out', out]);
     expect(r.out).toMatch(/16 passed, 0 failed, 0 harness faults, 0 not run \(\d+ cases judged, 4 cells, docker backend\)/);
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
@@ -76,7 +58,7 @@ describe('a real Keycloak built from Maven Central', () => {
       expect(flows).toEqual(new Set(['web', 'mobile', 'mobile-override']));
       expect(cell.results.map((s) => s.scenario).sort()).toEqual(['auto-register', 'claims-at-creation-only', 'email-required', 'wrong-client-secret']);
     }
-    expect(await harnessLeftovers()).toEqual([]);
+    expect(await anythingOfTheHarness()).toEqual({ containers: [], networks: [] });
   });
 
   it("takes the app's redirect URIs, app.immich:///oauth-callback and the older app.immich:/, refuses one it does not know, and sends the claims the embedded profile models", async (ctx) => {
