@@ -168,7 +168,7 @@ describe('mistakes in an expectations file', () => {
 
   it('refuses a file that leaves a declared scenario without expectations', () => {
     const start = realExpectations.indexOf('  jwe-rejected:\n');
-    const end = realExpectations.indexOf('  claims-at-creation-only:\n');
+    const end = realExpectations.indexOf('  wrong-client-secret:\n');
     const text = realExpectations.slice(0, start) + realExpectations.slice(end);
     const file = scratch.write(text, 'expectations.yaml');
     const { line } = positionOf(text, '  auto-register:');

@@ -19,6 +19,9 @@ function mistake(text: string): { error: MatrixError; file: string } {
 }
 
 /** Puts `after` in place of `before`, loads, and checks the message starts at the position of `at`. */
+/** Authelia's basic variant, as the real matrix writes it (Keycloak has a variant of that name too). */
+const AUTHELIA_BASIC = "default method, client_secret_basic\n        settings: { tokenEndpointAuthMethod: client_secret_basic }";
+
 function expectMistake(before: string, after: string, at: string, shift = 0): string {
   const text = edit(realMatrix, before, after);
   const { error, file } = mistake(text);
@@ -38,9 +41,10 @@ describe('the real matrix', () => {
     }
   });
 
-  it('expands the embedded backend to 4 Immich versions × 4 IdP settings', () => {
+  it('expands the embedded backend to 4 Immich versions × 5 IdP settings', () => {
     const ids = expandCells(matrix, 'embedded').map((c) => c.id);
-    expect(ids).toHaveLength(16);
+    expect(ids).toHaveLength(20);
+    expect(ids).toContain('immich-v3.1.0__keycloak-26.7.3__post__embedded');
     expect(ids).toContain('immich-v3.1.0__authelia-4.39.0__post__embedded');
     expect(ids).toContain('immich-v1.113.0__authelia-4.38.9__post__embedded');
     expect(ids).toContain('immich-v2.7.5__authentik-2025.10.4__signing-key__embedded');
@@ -48,9 +52,9 @@ describe('the real matrix', () => {
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9._-]+$/);
   });
 
-  it('expands docker to every Immich × every IdP version, plus JWE on the newest authentik', () => {
+  it('expands docker to every Immich × every IdP version, plus JWE on the newest authentik and both auth methods on Keycloak', () => {
     const cells = expandCells(matrix, 'docker');
-    const idps = matrix.idps.authelia!.versions.length + matrix.idps.authentik!.versions.length;
+    const idps = matrix.idps.authelia!.versions.length + matrix.idps.authentik!.versions.length + 2 * matrix.idps.keycloak!.versions.length;
     expect(cells).toHaveLength(matrix.immich.length * (idps + 1));
     const jwe = cells.filter((c) => c.idp.settings.encryptionKey);
     expect(new Set(jwe.map((c) => c.idp.version))).toEqual(new Set(['2026.8.3']));
@@ -77,7 +81,7 @@ describe('the real matrix', () => {
     for (const cell of expandCells(matrix, 'docker')) {
       const scenarios = scenariosFor(cell, matrix);
       if (cell.idp.variant === 'encryption-key') expect(scenarios).toEqual(['jwe-rejected']);
-      else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only']);
+      else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret']);
     }
   });
 });
@@ -105,13 +109,13 @@ describe('mistakes in a matrix file', () => {
   });
 
   it('refuses a cell entry version that is not tested, naming the keywords', () => {
-    const message = expectMistake('versions: newest', 'versions: latest', 'latest');
+    const message = expectMistake('idp: authentik, versions: newest', 'idp: authentik, versions: latest', 'latest');
     expect(message).toContain('authentik latest in backends.docker[2].versions is not a tested version');
     expect(message).toContain('all, newest, 2024.12.5');
   });
 
   it('refuses an unknown variant and suggests the nearest', () => {
-    const message = expectMistake('variants: [post] }', 'variants: [posts] }', 'posts');
+    const message = expectMistake('versions: [4.38.9, 4.39.0], variants: [post] }', 'versions: [4.38.9, 4.39.0], variants: [posts] }', 'posts');
     expect(message).toContain('unknown authelia variant "posts" in backends.embedded[0].variants — did you mean "post"?');
   });
 
@@ -136,23 +140,19 @@ describe('mistakes in a matrix file', () => {
   });
 
   it('refuses a setting that belongs to another product', () => {
-    const message = expectMistake(
-      'settings: { tokenEndpointAuthMethod: client_secret_basic }',
-      'settings: { tokenEndpointAuthMethod: client_secret_basic, encryptionKey: true }',
-      'encryptionKey: true',
-    );
+    const message = expectMistake(AUTHELIA_BASIC, AUTHELIA_BASIC.replace(' }', ', encryptionKey: true }'), 'encryptionKey: true');
     expect(message).toContain('"encryptionKey" in idps.authelia.variants.basic.settings is not a setting of authelia');
     expect(message).toContain('remove it from idps.authelia.variants.basic.settings');
   });
 
   it('refuses an Authelia variant that leaves the auth method unsaid', () => {
-    const message = expectMistake('settings: { tokenEndpointAuthMethod: client_secret_basic }', 'settings: {}', 'settings: {}', 'settings: '.length);
+    const message = expectMistake(AUTHELIA_BASIC, AUTHELIA_BASIC.replace(/settings: .*$/, 'settings: {}'), 'settings: {}', 'settings: '.length);
     expect(message).toContain('does not set tokenEndpointAuthMethod');
     expect(message).toContain('add `tokenEndpointAuthMethod:` to idps.authelia.variants.basic.settings');
   });
 
   it('refuses an unknown auth method', () => {
-    const message = expectMistake('{ tokenEndpointAuthMethod: client_secret_basic }', '{ tokenEndpointAuthMethod: client_secret_jwt }', 'client_secret_jwt');
+    const message = expectMistake(AUTHELIA_BASIC, AUTHELIA_BASIC.replace(/client_secret_basic }$/, 'client_secret_jwt }'), 'client_secret_jwt');
     expect(message).toContain('did you mean "client_secret_post"?');
   });
 
