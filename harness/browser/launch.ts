@@ -1,5 +1,7 @@
 // Debian's Chromium driven by playwright-core, trusting the run's CA and mapping the test names to loopback.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type LaunchOptions } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.IDP_HARNESS_CHROMIUM ?? '/usr/bin/chromium';
@@ -41,13 +43,38 @@ export function assertChromium(): void {
   }
 }
 
+/**
+ * Where Playwright keeps the login traces while they are recorded: one directory per browser, removed with it
+ * (left to Playwright, every traced context would leave an empty playwright-tracing-* directory in TMPDIR).
+ */
+function tracesDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'idp-harness-traces-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 export async function launchBrowser(trust: BrowserTrust, opts: LaunchOptions = {}): Promise<Browser> {
   assertChromium();
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs(trust), ...opts });
+  const traces = tracesDir();
+  try {
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: chromiumArgs(trust), tracesDir: traces.dir, ...opts });
+    browser.once('disconnected', traces.remove);
+    return browser;
+  } catch (err) {
+    traces.remove();
+    throw err;
+  }
 }
 
 /** The same browser as a server other processes connect to (`chromium.connect(wsEndpoint)`). */
 export async function launchBrowserServer(trust: BrowserTrust): Promise<BrowserServer> {
   assertChromium();
-  return chromium.launchServer({ executablePath: CHROMIUM_PATH, args: chromiumArgs(trust) });
+  const traces = tracesDir();
+  try {
+    const server = await chromium.launchServer({ executablePath: CHROMIUM_PATH, args: chromiumArgs(trust), tracesDir: traces.dir });
+    server.process().once('exit', traces.remove);
+    return server;
+  } catch (err) {
+    traces.remove();
+    throw err;
+  }
 }
