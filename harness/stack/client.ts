@@ -152,7 +152,7 @@ export class StackClient {
             err.screenshot = await context.pages().at(-1)?.screenshot({ timeout: 3_000 }).catch(() => undefined);
             if (tracing) err.trace = await traceOf(context);
           }
-          await context.close().catch(() => undefined);
+          await closeContext(context);
           if (last) throw err;
           retries.push((err as Error).message.split('\n')[0]!);
         }
@@ -164,7 +164,7 @@ export class StackClient {
   async settle(): Promise<void> {
     const context = this.lastContext;
     this.lastContext = undefined;
-    await context?.close().catch(() => undefined);
+    if (context) await closeContext(context);
   }
 
   /** Closes what the logins left open. */
@@ -221,4 +221,13 @@ async function traceOf(context: BrowserContext): Promise<Buffer | undefined> {
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * Closes a login's context. Its trace, if one is still being recorded, is discarded first: a browser reached
+ * over a connection keeps each trace's stack file in a TMPDIR directory that only stopping removes.
+ */
+async function closeContext(context: BrowserContext): Promise<void> {
+  await context.tracing.stop().catch(() => undefined);
+  await context.close().catch(() => undefined);
 }
