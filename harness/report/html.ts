@@ -5,12 +5,13 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { CellReport, RunReport, ScenarioResult } from '../model.js';
 import {
   notRunGroups,
+  notRunRef,
   failuresFirst,
   backendOf,
   backendSentence,
   cornerLabel,
   buildMatrix,
-  cellVerdict,
+  verdictClass,
   durationText,
   formatOutcome,
   idpColumnLabel,
@@ -49,8 +50,7 @@ img.shot{max-width:100%;border:1px solid #d0d7de;display:block;margin:.5rem 0}
 
 /** One line per table cell (details are below the table); a not-run cell points at its reason's number. */
 function verdictCell(cr: CellReport, ref?: (reason: string) => string, max = 80): { cls: string; text: string } {
-  const kind = cellVerdict(cr).kind;
-  return { cls: kind === 'pass' ? 'pass' : kind === 'fail' ? 'fail' : 'not-run', text: verdictText(cr, max, ref) };
+  return { cls: verdictClass(cr), text: verdictText(cr, max, ref) };
 }
 
 const anchor = (cr: CellReport): string => `cell-${encodeURIComponent(cr.cell.id)}`;
@@ -59,7 +59,7 @@ function matrixTable(report: RunReport): string {
   const m = buildMatrix(report);
   const corner = cornerLabel(report);
   const groups = notRunGroups(report);
-  const ref = (reason: string) => `[${groups.findIndex((g) => g.reason === reason) + 1}]`;
+  const ref = notRunRef(groups);
   const head = `<tr><th>${esc(corner)}</th>${m.columns.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}</tr>`;
   const rows = m.rows.map((row) => {
     const tds = m.columns.map((col) => {
@@ -143,9 +143,9 @@ function failureBlock(cr: CellReport, r: ScenarioResult, opts: Required<HtmlOpti
   return out.join('\n');
 }
 
-function cellSection(cr: CellReport, opts: Required<HtmlOptions>): string {
+function cellSection(cr: CellReport, opts: Required<HtmlOptions>, ref: (reason: string) => string): string {
   // The details say it all: the whole first line of the reason or message.
-  const v = verdictCell(cr, undefined, 2000);
+  const v = verdictCell(cr, ref, 2000);
   const out = [
     `<section id="${esc(anchor(cr))}"><h3>cell ${esc(cr.cell.id)}: ${esc(photosLabel(cr))} × ${esc(idpColumnLabel(cr))} (${backendOf(cr.cell)})</h3>`,
     `<p class="${v.cls}">${esc(v.text)}${cr.readyMs !== undefined ? ` · ready in ${esc(durationText(cr.readyMs))}` : ''}</p>`,
@@ -208,7 +208,7 @@ ${failureList}
 <p class="note">${esc(backendSentence(report))}.</p>
 ${matrixTable(report)}
 <h2>Details (${report.backend} backend)</h2>
-${report.cells.map((cr) => cellSection(cr, opts)).join('\n')}
+${report.cells.map((cr) => cellSection(cr, opts, notRunRef(notRunGroups(report)))).join('\n')}
 <h2>Images (${report.backend} backend)</h2>
 ${images}
 </body></html>

@@ -9,6 +9,7 @@ import {
   cellVerdict,
   failuresFirst,
   notRunGroups,
+  notRunRef,
   durationText,
   formatOutcome,
   idpColumnLabel,
@@ -61,7 +62,7 @@ export function compatibilityTable(report: RunReport, level = '##'): string[] {
   const m = buildMatrix(report);
   const corner = cornerLabel(report);
   const groups = notRunGroups(report);
-  const ref = (reason: string) => `[${groups.findIndex((g) => g.reason === reason) + 1}]`;
+  const ref = notRunRef(groups);
   const rows = m.rows.map((row) => [
     `**${mdText(row.label)}**`,
     ...m.columns.map((col) => {
@@ -86,7 +87,7 @@ function anchor(cr: CellReport): string {
   return `cell-${cr.cell.id.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 }
 
-function cellDetails(cr: CellReport): string[] {
+function cellDetails(cr: CellReport, ref: (reason: string) => string): string[] {
   const v = cellVerdict(cr);
   const out = [
     `<a id="${anchor(cr)}"></a>`,
@@ -95,7 +96,7 @@ function cellDetails(cr: CellReport): string[] {
     '',
     `Cell \`${cr.cell.id}\`. ` +
       (cr.readyMs !== undefined ? `Ready in ${durationText(cr.readyMs)}. ` : '') +
-      `Verdict: ${mdText(verdictText(cr, 2000))}`,
+      `Verdict: ${mdText(verdictText(cr, 2000, ref))}`,
     '',
   ];
   if (cr.status === 'not-run' || cr.results.length === 0) return out;
@@ -188,13 +189,14 @@ export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): strin
       '',
     ];
     const details: string[] = [];
+    const ref = notRunRef(notRunGroups(report));
     let omitted = 0;
     for (const cr of report.cells) {
       if (!allDetails && cellVerdict(cr).kind === 'pass') {
         omitted++;
         continue;
       }
-      details.push(...cellDetails(cr));
+      details.push(...cellDetails(cr, ref));
     }
     if (omitted) details.push(`_Details of ${omitted} passing cells left out to fit the size limit; see results.json._`, '');
     return [...head, ...details, ...images(report), ''].join('\n');

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { CellReport, RunReport } from '../model.js';
 import { esc } from './html.js';
 import { verdictText } from './markdown.js';
-import { buildMatrix, cellVerdict, cornerLabel, idpColumnLabel, photosLabel } from './view.js';
+import { buildMatrix, cornerLabel, idpColumnLabel, photosLabel, verdictClass } from './view.js';
 
 export interface SiteInput {
   report: RunReport;
@@ -34,7 +34,6 @@ td.pass{background:#dafbe1}td.fail{background:#ffebe9}td.not-run{background:#fff
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`;
 
-const cls = (cr: CellReport) => ({ pass: 'pass', fail: 'fail', 'not-run': 'not-run' })[cellVerdict(cr).kind];
 /** A cell across runs: its id without the backend's part of it. */
 const keyOf = (cr: CellReport) => `${kindOf(cr)}/${cr.cell.id}`;
 const fileOf = (key: string) => `cells/${key.replace(/[^A-Za-z0-9_.-]/g, '_')}.html`;
@@ -63,7 +62,7 @@ export function buildSite(inputs: SiteInput[], outDir: string): string {
       .reverse()
       .map(
         ({ run, cr: c }) =>
-          `<tr><td>${esc(run.report.startedAt.slice(0, 10))}</td><td class="${cls(c)}">${esc(verdictText(c, 200))}</td>` +
+          `<tr><td>${esc(run.report.startedAt.slice(0, 10))}</td><td class="${verdictClass(c)}">${esc(verdictText(c, 200))}</td>` +
           `<td>${esc(c.provenance.photos)} × ${esc(c.provenance.idp)}</td><td><a href="../${esc(link(run, c))}">evidence</a></td></tr>`,
       );
     const title = `${photosLabel(cr)} × ${idpColumnLabel(cr)}`;
@@ -91,7 +90,7 @@ export function buildSite(inputs: SiteInput[], outDir: string): string {
           .map((col) => {
             const here = m.at(row, col);
             if (here.length === 0) return '<td class="absent">–</td>';
-            return `<td class="${cls(here[0]!)}">${here
+            return `<td class="${verdictClass(here[0]!)}">${here
               .map((cr) => `<a href="${esc(fileOf(keyOf(cr)))}">${esc(verdictText(cr, 80))}</a> <small>(${esc(byCell.get(cr)!.run.report.startedAt.slice(0, 10))})</small>`)
               .join('<br>')}</td>`;
           })

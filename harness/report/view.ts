@@ -147,6 +147,9 @@ export function cellVerdict(cr: CellReport): CellVerdict {
   return { kind: 'pass', counts };
 }
 
+/** The CSS class of a cell's verdict in every HTML view: its kind. */
+export const verdictClass = (cr: CellReport): CellVerdict['kind'] => cellVerdict(cr).kind;
+
 export interface Axis {
   key: string;
   label: string;
@@ -260,6 +263,12 @@ export function notRunGroups(report: RunReport): { reason: string; cells: string
   }
   return [...groups].map(([reason, cells]) => ({ reason, cells })).sort((a, b) => b.cells.length - a.cells.length || a.reason.localeCompare(b.reason));
 }
+
+/** The footnote mark ("[2]") of a not-run reason in `groups`, so tables and details name each reason once. */
+export const notRunRef =
+  (groups: { reason: string }[]) =>
+  (reason: string): string =>
+    `[${groups.findIndex((g) => g.reason === reason) + 1}]`;
 
 /** One failed case, for the "failures first" list: what was expected, what was observed, and the evidence. */
 export interface FailureLine {
