@@ -1,7 +1,8 @@
 // For tests that run the CLI as users do: a child process of bin/idp-harness.mjs, and what the engine still
 // holds of any harness run afterwards.
 import { spawn } from 'node:child_process';
-import { engineRequest, RUN_LABEL } from '../docker/engine.js';
+import { beforeAll } from 'vitest';
+import { dockerAvailable, engineRequest, RUN_LABEL } from '../docker/engine.js';
 import { ROOT } from './run.js';
 
 /** Runs `idp-harness <args>` to its end; answers its exit status and its stdout and stderr together. */
@@ -23,5 +24,22 @@ export async function anythingOfTheHarness(): Promise<{ containers: string[]; ne
   return {
     containers: (JSON.parse(cs.body) as { Names: string[] }[]).map((c) => c.Names.join(',')),
     networks: (JSON.parse(ns.body) as { Name: string }[]).map((n) => n.Name),
+  };
+}
+
+/**
+ * The Docker gate of a test file that needs the engine: `needsDocker(ctx)` at the start of each such test.
+ * In CI a missing engine fails the test; elsewhere the test is skipped, with the reason printed once.
+ */
+export function dockerGate(what: string): (ctx: { skip(): void }) => void {
+  let docker: Awaited<ReturnType<typeof dockerAvailable>> | undefined;
+  beforeAll(async () => {
+    docker = await dockerAvailable();
+    if (!docker.ok && !process.env.CI) console.warn(`skipping ${what}: ${docker.reason}`);
+  });
+  return (ctx) => {
+    if (docker?.ok) return;
+    if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker?.reason ?? 'not checked'}`);
+    ctx.skip();
   };
 }

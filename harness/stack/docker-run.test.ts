@@ -5,10 +5,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerAvailable, engineRequest } from '../docker/engine.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { engineRequest } from '../docker/engine.js';
 import type { RunReport } from '../model.js';
-import { anythingOfTheHarness, runCli } from '../runner/test-cli.js';
+import { anythingOfTheHarness, dockerGate, runCli } from '../runner/test-cli.js';
 import { ensureImage, imagesFor } from '../../containers/images.js';
 import { imageOrigin, requireImages } from './docker.js';
 import { Readable } from 'node:stream';
@@ -24,20 +24,9 @@ async function importEmptyImage(repo: string, tag: string): Promise<string> {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'idp-harness-docker-run-'));
-let docker: Awaited<ReturnType<typeof dockerAvailable>>;
 
-beforeAll(async () => {
-  docker = await dockerAvailable();
-  if (!docker.ok && !process.env.CI) console.warn(`skipping the docker main-job tests: ${docker.reason}`);
-});
+const needsDocker = dockerGate('the docker main-job tests');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** In CI a missing engine fails the test; elsewhere the test is skipped with the reason printed once. */
-function needsDocker(ctx: { skip(): void }): void {
-  if (docker.ok) return;
-  if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
-  ctx.skip();
-}
 
 /** An image name that no registry can have (.invalid is reserved), so a test never depends on what is present. */
 const NEVER = 'idp-harness.invalid/never:0';

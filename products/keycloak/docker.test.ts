@@ -5,32 +5,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetch } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createCa } from '../../harness/ca/ca.js';
 import { caAgent } from '../../harness/ca/dispatcher.js';
-import { dockerAvailable } from '../../harness/docker/engine.js';
 import { controlFor } from '../../harness/idp/connect.js';
 import type { Cell, RunReport } from '../../harness/model.js';
-import { anythingOfTheHarness, runCli } from '../../harness/runner/test-cli.js';
+import { anythingOfTheHarness, dockerGate, runCli } from '../../harness/runner/test-cli.js';
 import { startDockerStack } from '../../harness/stack/docker.js';
 import { KeycloakAdmin } from './admin.js';
 import type { KeycloakControlInfo } from './control.js';
 import { localKeycloakImage } from './local-image.js';
 
 const work = mkdtempSync(join(tmpdir(), 'idp-harness-keycloak-'));
-let docker: Awaited<ReturnType<typeof dockerAvailable>>;
 
-beforeAll(async () => {
-  docker = await dockerAvailable();
-  if (!docker.ok && !process.env.CI) console.warn(`skipping the real Keycloak tests: ${docker.reason}`);
-});
+const needsDocker = dockerGate('the real Keycloak tests');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function needsDocker(ctx: { skip(): void }): void {
-  if (docker.ok) return;
-  if (process.env.CI) throw new Error(`CI needs a Docker engine for this test: ${docker.reason}`);
-  ctx.skip();
-}
 
 describe('a real Keycloak built from Maven Central', () => {
   it('is the same image for the same distribution, JDK and recipe, so a second run builds nothing', async (ctx) => {
