@@ -17,6 +17,8 @@ export interface IdpSettings {
   claimsInIdToken?: boolean;
   /** Authelia: the token-endpoint auth method registered for the client. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** The embedded oidc-provider: forges what a broken or hostile IdP sends when a client asks (NewIdpClient.forge). */
+  forgesTokens?: boolean;
 }
 
 /**
@@ -63,6 +65,11 @@ export interface CaseVerdict {
   detail?: string;
   /** Harness faults after which the login was started again from a clean browser state. */
   retries?: string[];
+  /**
+   * The case has a known upstream bug: `reproduces` when the product answered as the bug makes it (a pass: the
+   * bug is known), false when it answered as expected (a pass too, flagged: the fix may have landed).
+   */
+  knownBug?: { link: string; reproduces: boolean };
 }
 
 /** Why the harness could not judge: a step past its deadline, a network change, a stack that stopped answering. */

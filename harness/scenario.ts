@@ -100,7 +100,14 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
             const resolved = expectedOutcome(expectations, id, caseId, info.cell);
             if ('skip' in resolved) return undefined;
             const expected = resolveFacts(resolved.outcome, values);
-            const verdict = compare(caseId, expected, observed, resolved.because);
+            let verdict = compare(caseId, expected, observed, resolved.because);
+            if (resolved.knownBug) {
+              const asBug = compare(caseId, resolveFacts(resolved.knownBug.observed, values), observed, resolved.because);
+              const reproduces = !verdict.pass && asBug.pass;
+              if (reproduces) verdict = { ...verdict, pass: true };
+              // An answer that is neither the expected one nor the bug's stays a failure.
+              verdict.knownBug = { link: resolved.knownBug.link, reproduces };
+            }
             if ('retries' in observed && observed.retries?.length) verdict.retries = observed.retries;
             if (!verdict.pass && 'screenshot' in observed && observed.screenshot) {
               const png = await observed.screenshot().catch(() => undefined);

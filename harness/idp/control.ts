@@ -33,7 +33,27 @@ export interface NewIdpClient {
   consent?: 'implicit' | 'explicit';
   /** The client's policy asks for a second factor (Authelia's authorization_policy: two_factor). */
   twoFactor?: boolean;
+  /** What the IdP does wrong for this client, as a broken or hostile IdP would (capabilities.forges only). */
+  forge?: Forgery;
 }
+
+/**
+ * Ways an IdP gets its tokens wrong, each a check the relying party must make (or, for rotated-key and es256,
+ * a change it must follow). The ID token is otherwise the one the IdP issued, signed again.
+ */
+export const FORGERIES = [
+  'bad-signature', // one byte of the RS256 signature changed
+  'wrong-issuer', // iss is not the discovered issuer
+  'wrong-audience', // aud names another client
+  'no-audience', // aud left out
+  'no-issued-at', // iat left out
+  'expired', // exp an hour ago
+  'alg-none', // unsigned, header alg "none"
+  'rotated-key', // signed with a new key, published in the JWKS from then on
+  'es256', // signed ES256 with a published P-256 key
+  'userinfo-other-sub', // userinfo answers for another subject than the ID token's
+] as const;
+export type Forgery = (typeof FORGERIES)[number];
 
 export interface IdpClient {
   clientId: string;
@@ -55,6 +75,8 @@ export interface IdpCapabilities {
    * (Authelia, authentik), so it changes only with a new user.
    */
   preferredUsername: 'settable' | 'is-username';
+  /** The IdP can forge tokens for a client (NewIdpClient.forge): only the embedded provider can. */
+  forges?: boolean;
 }
 
 /** Refuses a preferred username the IdP cannot send, rather than dropping it without a word. */

@@ -30,6 +30,8 @@ export interface Rule {
   expect?: Outcome;
   skip?: string;
   because?: string;
+  /** The expectation is what should happen; a known upstream bug makes the product answer `observed` instead. */
+  knownBug?: KnownBug;
   /** `file:line` of the rule, to point a reader at it. */
   source: string;
 }
@@ -41,7 +43,14 @@ export interface Expectations {
   scenarios: Record<string, Record<string, Rule[]>>;
 }
 
-export type Expected = { outcome: Outcome; because?: string; rule: string } | { skip: string; rule: string };
+export interface KnownBug {
+  /** Where the bug is described (an upstream issue, or the spec and source it departs from). */
+  link: string;
+  /** What the product answers while the bug is there. */
+  observed: Outcome;
+}
+
+export type Expected = { outcome: Outcome; because?: string; knownBug?: KnownBug; rule: string } | { skip: string; rule: string };
 
 export function loadExpectations(path: string = defaultExpectationsPath, matrix: Matrix = loadMatrix()): Expectations {
   const src: YamlSource = new YamlSource(path);
@@ -100,7 +109,7 @@ export function loadExpectations(path: string = defaultExpectationsPath, matrix:
 const conditionKeys = ['immich', 'idp', 'idpVersion', 'variant', 'settings'];
 
 function readRule(src: YamlSource, at: Located, where: string, matrix: Matrix, loginLevel: boolean): Rule {
-  const keys = src.map(at, where, { optional: loginLevel ? ['when', 'expect', 'because'] : ['when', 'expect', 'skip', 'because'] });
+  const keys = src.map(at, where, { optional: loginLevel ? ['when', 'expect', 'because'] : ['when', 'expect', 'skip', 'because', 'knownBug'] });
   const rule: Rule = { when: {}, source: src.where(at) };
   const whenAt = keys.get('when');
   if (whenAt) rule.when = readCondition(src, whenAt, `${where}.when`, matrix);
@@ -114,6 +123,14 @@ function readRule(src: YamlSource, at: Located, where: string, matrix: Matrix, l
   if (skipAt) rule.skip = src.string(skipAt, `${where}.skip`);
   const becauseAt = keys.get('because');
   if (becauseAt) rule.because = src.string(becauseAt, `${where}.because`);
+  const bugAt = keys.get('knownBug');
+  if (bugAt) {
+    if (!expectAt) src.fail(bugAt.key, `${where} has knownBug without expect`, 'say in `expect` what should happen, and in knownBug.observed what happens');
+    const bug = src.map(bugAt, `${where}.knownBug`, { required: ['link', 'observed'] });
+    const link = src.string(bug.get('link')!, `${where}.knownBug.link`);
+    if (!/^https:\/\/\S+$/.test(link)) src.fail(bug.get('link')!, `${where}.knownBug.link is not an https link: "${link}"`, 'link the upstream issue, or the spec section and source it departs from');
+    rule.knownBug = { link, observed: readOutcome(src, bug.get('observed')!, `${where}.knownBug.observed`) };
+  }
   return rule;
 }
 
@@ -191,7 +208,12 @@ function resolve(expectations: Expectations, scenarioId: string, caseId: string,
   if (caseRule?.skip !== undefined) return { skip: caseRule.skip, rule: caseRule.source };
   const chosen = expectations.login.find((r) => matches(r.when, cell)) ?? caseRule;
   if (!chosen?.expect) return undefined;
-  return { outcome: structuredClone(chosen.expect), rule: chosen.source, ...(chosen.because ? { because: chosen.because } : {}) };
+  return {
+    outcome: structuredClone(chosen.expect),
+    rule: chosen.source,
+    ...(chosen.because ? { because: chosen.because } : {}),
+    ...(chosen.knownBug ? { knownBug: structuredClone(chosen.knownBug) } : {}),
+  };
 }
 
 /** The expected outcome of one case on one cell, or why the case is skipped there. */

@@ -41,9 +41,10 @@ describe('the real matrix', () => {
     }
   });
 
-  it('expands the embedded backend to 4 Immich versions × 5 IdP settings', () => {
+  it('expands the embedded backend to 4 Immich versions × 6 IdP settings', () => {
     const ids = expandCells(matrix, 'embedded').map((c) => c.id);
-    expect(ids).toHaveLength(20);
+    expect(ids).toHaveLength(24);
+    expect(ids).toContain('immich-v1.113.0__oidc-provider-9.13.3__forging__embedded');
     expect(ids).toContain('immich-v3.1.0__keycloak-26.7.3__post__embedded');
     expect(ids).toContain('immich-v3.1.0__authelia-4.39.0__post__embedded');
     expect(ids).toContain('immich-v1.113.0__authelia-4.38.9__post__embedded');
@@ -52,9 +53,10 @@ describe('the real matrix', () => {
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9._-]+$/);
   });
 
-  it('expands docker to every Immich × every IdP version, plus JWE on the newest authentik and both auth methods on Keycloak', () => {
+  it('expands docker to every Immich × every IdP version, plus JWE on the newest authentik, both auth methods on Keycloak, and the forging oidc-provider', () => {
     const cells = expandCells(matrix, 'docker');
-    const idps = matrix.idps.authelia!.versions.length + matrix.idps.authentik!.versions.length + 2 * matrix.idps.keycloak!.versions.length;
+    const idps =
+      matrix.idps.authelia!.versions.length + matrix.idps.authentik!.versions.length + 2 * matrix.idps.keycloak!.versions.length + matrix.idps['oidc-provider']!.versions.length;
     expect(cells).toHaveLength(matrix.immich.length * (idps + 1));
     const jwe = cells.filter((c) => c.idp.settings.encryptionKey);
     expect(new Set(jwe.map((c) => c.idp.version))).toEqual(new Set(['2026.8.3']));
@@ -77,10 +79,11 @@ describe('the real matrix', () => {
     expect(expandCells(matrix, 'embedded')[0]!.idp.settings.signingKey).toBeUndefined();
   });
 
-  it('runs the JWE scenario only where the variant names it, and nothing else there', () => {
+  it('runs the JWE and forged-token scenarios only where the variant names them, and nothing else there', () => {
     for (const cell of expandCells(matrix, 'docker')) {
       const scenarios = scenariosFor(cell, matrix);
       if (cell.idp.variant === 'encryption-key') expect(scenarios).toEqual(['jwe-rejected']);
+      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['id-token-checks', 'signing-algorithm']);
       else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret']);
     }
   });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { catalog } from '../../containers/catalog.js';
 import { idpProducts as products } from '../../products/index.js';
+import { PLAIN_IDP } from '../../products/embedded-idp/plain.js';
 import type { Backend, Cell, IdpProduct, IdpSettings } from '../model.js';
 import { suggest } from './errors.js';
 import { sortCells } from './shard.js';
@@ -13,7 +14,8 @@ import { YamlSource, type Located } from './source.js';
 
 export const defaultMatrixPath = fileURLToPath(new URL('../../fixtures/matrix.yaml', import.meta.url));
 
-export const idpProducts: readonly IdpProduct[] = [...products.keys()];
+/** The real products, and the embedded oidc-provider as an IdP of its own. */
+export const idpProducts: readonly IdpProduct[] = [...products.keys(), PLAIN_IDP];
 export const backends: readonly Backend[] = ['embedded', 'docker'];
 
 export interface Variant {
@@ -266,7 +268,7 @@ export function expandCells(matrix: Matrix, backend: Backend): Cell[] {
 
 export function findVariant(matrix: Matrix, cell: Cell): Variant {
   const product = cell.idp.product;
-  const variant = product === 'oidc-provider' ? undefined : matrix.idps[product]?.variants[cell.idp.variant];
+  const variant = matrix.idps[product]?.variants[cell.idp.variant];
   if (!variant) throw new Error(`cell ${cell.id}: ${product} has no variant "${cell.idp.variant}" in ${matrix.file}`);
   return variant;
 }

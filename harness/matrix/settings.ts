@@ -2,6 +2,7 @@
 // (is this variant possible?) and the expectations loader (is this condition well typed?).
 import semver from 'semver';
 import { idpProducts } from '../../products/index.js';
+import { PLAIN_IDP, PLAIN_IDP_SETTINGS } from '../../products/embedded-idp/plain.js';
 import type { SettingSupport } from '../../products/types.js';
 import type { IdpProduct, IdpSettings } from '../model.js';
 
@@ -18,6 +19,7 @@ export const settingRules: Record<SettingKey, SettingRule> = {
   encryptionKey: { kind: 'boolean', about: 'the provider encrypts ID tokens (JWE)' },
   claimsInIdToken: { kind: 'boolean', about: 'profile and email claims in the ID token as well as from userinfo' },
   tokenEndpointAuthMethod: { kind: 'auth-method', about: 'the token-endpoint auth method registered for the client' },
+  forgesTokens: { kind: 'boolean', about: 'the IdP forges broken or hostile tokens when a scenario asks' },
 };
 
 export const settingKeys = Object.keys(settingRules) as SettingKey[];
@@ -25,12 +27,13 @@ export const authMethods = ['client_secret_basic', 'client_secret_post'] as cons
 
 /** How `product` has `key`, or undefined when it has no such setting. */
 export function settingSupport(product: IdpProduct, key: SettingKey): SettingSupport | undefined {
+  if (product === PLAIN_IDP) return (PLAIN_IDP_SETTINGS as Partial<Record<SettingKey, SettingSupport>>)[key];
   return idpProducts.get(product)?.settings[key];
 }
 
 /** The products that have `key`, for messages. */
 export function productsWith(key: SettingKey): string[] {
-  return [...idpProducts.values()].filter((p) => p.settings[key]).map((p) => p.id);
+  return [...[...idpProducts.keys()].filter((id) => settingSupport(id, key)), ...(settingSupport(PLAIN_IDP, key) ? [PLAIN_IDP] : [])];
 }
 
 /** Why a version cannot carry these settings, or undefined when it can. */

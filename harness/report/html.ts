@@ -6,7 +6,10 @@ import type { CellReport, RunReport, ScenarioResult } from '../model.js';
 import {
   notRunGroups,
   notRunRef,
+  caseMark,
   failuresFirst,
+  knownBugLines,
+  knownBugs,
   backendOf,
   backendSentence,
   cornerLabel,
@@ -158,7 +161,7 @@ function cellSection(cr: CellReport, opts: Required<HtmlOptions>, ref: (reason: 
       }
       for (const c of r.cases) {
         out.push(
-          `<tr><td>${esc(r.scenario)}</td><td>${esc(c.case)}</td><td>${esc(c.flow)}</td><td class="${c.pass ? 'pass' : 'fail'}">${c.pass ? '✓' : '✗'}</td>` +
+          `<tr><td>${esc(r.scenario)}</td><td>${esc(c.case)}</td><td>${esc(c.flow)}</td><td class="${c.pass ? 'pass' : 'fail'}">${esc(caseMark(c))}</td>` +
             `<td>${esc(formatOutcome(c.expected))}</td><td>${esc(formatOutcome(c.observed))}</td><td>${esc(c.detail ?? '')}</td></tr>`,
         );
       }
@@ -189,6 +192,16 @@ export function toHtml(report: RunReport, options: HtmlOptions = {}): string {
         )
         .join('')}</ul>`
     : '';
+  const bugs = knownBugs(report);
+  const knownBugList = bugs.length
+    ? `<h2>Known upstream bugs (${report.backend} backend)</h2><p>${esc(knownBugLines(report)[0]!)}.</p><ul id="known-bugs">${bugs
+        .map(
+          (b) =>
+            `<li>${b.reproduces ? 'reproduces' : '<strong>no longer reproduces</strong> (the fix may have landed)'} · <a href="#${esc(`cell-${encodeURIComponent(b.cellId)}`)}">${esc(b.label)}</a> · ` +
+            `${esc(b.scenario)}/${esc(b.case)} (${esc(b.flow)}): <a href="${esc(b.link)}">${esc(b.link)}</a></li>`,
+        )
+        .join('')}</ul>`
+    : '';
   const title = `idp-harness report, ${runDate(report)}: harness ${report.harnessVersion}, ${report.backend} backend`;
   // Embedded pages allow only data: images; linked pages also their own directory's files.
   const img = opts.embedArtifacts ? 'data:' : "data: 'self'";
@@ -204,6 +217,7 @@ export function toHtml(report: RunReport, options: HtmlOptions = {}): string {
 <h1>${esc(title)}</h1>
 <p>Started ${esc(report.startedAt)}, finished ${esc(report.finishedAt)}${report.shard ? `; shard ${report.shard.index} of ${report.shard.count}` : ''}. ${esc(totalsLine(report))}.</p>
 ${failureList}
+${knownBugList}
 <h2>Compatibility (${report.backend} backend)</h2>
 <p class="note">${esc(backendSentence(report))}.</p>
 ${matrixTable(report)}

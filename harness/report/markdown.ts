@@ -7,7 +7,10 @@ import {
   cornerLabel,
   buildMatrix,
   cellVerdict,
+  caseMark,
   failuresFirst,
+  knownBugLines,
+  knownBugs,
   notRunGroups,
   notRunRef,
   durationText,
@@ -114,7 +117,7 @@ function cellDetails(cr: CellReport, ref: (reason: string) => string): string[] 
         scen,
         mdText(c.case),
         c.flow,
-        c.pass ? '✓' : '✗',
+        caseMark(c),
         mdText(formatOutcome({ ...c.expected, message: undefined })),
         mdText(formatOutcome({ ...c.observed, message: undefined })),
         mdText(notes.join(' — ')),
@@ -165,6 +168,21 @@ function failuresSection(report: RunReport, regressions?: Set<string>): string[]
   ];
 }
 
+/** Known upstream bugs: how many still reproduce, and which no longer do, with their links. */
+function knownBugsSection(report: RunReport): string[] {
+  const bugs = knownBugs(report);
+  if (bugs.length === 0) return [];
+  const [count] = knownBugLines(report);
+  return [
+    `## Known upstream bugs (${report.backend} backend)`,
+    '',
+    `${mdText(count!)}.`,
+    '',
+    ...bugs.map((b) => `- ${b.reproduces ? 'reproduces' : '**no longer reproduces** (the fix may have landed)'} · ${mdText(b.label)} · ${mdText(b.scenario)}/${mdText(b.case)} (${b.flow}): ${b.link}`),
+    '',
+  ];
+}
+
 /** The registry digest, or "locally built" with the engine's image ID: a rebuilt image is not the published one. */
 function imageNote(i: RunReport['images'][number]): string {
   if (i.digest) return `\`${i.digest}\``;
@@ -183,6 +201,7 @@ export function toMarkdown(report: RunReport, opts: MarkdownOptions = {}): strin
       ...(report.interrupted ? ['', '**Interrupted (Ctrl-C): a partial report of the scenarios that finished.**'] : []),
       '',
       ...failuresSection(report, opts.regressions),
+      ...knownBugsSection(report),
       ...compatibilityTable(report),
       '',
       `## Details (${report.backend} backend)`,

@@ -42,6 +42,12 @@ const caseProps = {
   pass: { type: 'boolean' },
   detail: text,
   retries: { type: 'array', items: nonEmpty },
+  knownBug: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['link', 'reproduces'],
+    properties: { link: nonEmpty, reproduces: { type: 'boolean' } },
+  },
 } as const;
 
 const faultProps = {
@@ -75,6 +81,7 @@ const settingsProps = {
   encryptionKey: { type: 'boolean' },
   claimsInIdToken: { type: 'boolean' },
   tokenEndpointAuthMethod: { enum: ['client_secret_basic', 'client_secret_post'] },
+  forgesTokens: { type: 'boolean' },
 } as const;
 
 const idpProps = {

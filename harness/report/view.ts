@@ -1,6 +1,7 @@
 // What every rendering (Markdown, HTML, JUnit, diff) says about a report, decided once: labels that name
 // the implementation behind a verdict, the per-cell verdict, and the compatibility matrix layout.
 import semver from 'semver';
+import { basename } from 'node:path';
 import type { CaseVerdict, Cell, CellReport, Outcome, RunReport, ScenarioResult } from '../model.js';
 
 /**
@@ -270,6 +271,36 @@ export const notRunRef =
   (reason: string): string =>
     `[${groups.findIndex((g) => g.reason === reason) + 1}]`;
 
+/** A case's result mark: ✓ or ✗, and whether a known upstream bug made the answer (or no longer does). */
+export function caseMark(c: CaseVerdict): string {
+  if (!c.pass) return '✗';
+  if (!c.knownBug) return '✓';
+  return c.knownBug.reproduces ? '✓ known bug' : '✓ known bug no longer reproduces';
+}
+
+/** Cases with a known upstream bug: the ones that no longer reproduce it first (the fix may have landed). */
+export function knownBugs(report: RunReport): { cellId: string; label: string; scenario: string; case: string; flow: string; link: string; reproduces: boolean }[] {
+  const out = report.cells.flatMap((cr) =>
+    cr.results.flatMap((r) =>
+      r.cases
+        .filter((c) => c.knownBug && c.pass)
+        .map((c) => ({ cellId: cr.cell.id, label: `${photosLabel(cr)} × ${idpColumnLabel(cr)}`, scenario: r.scenario, case: c.case, flow: c.flow, link: c.knownBug!.link, reproduces: c.knownBug!.reproduces })),
+    ),
+  );
+  return out.sort((a, b) => Number(a.reproduces) - Number(b.reproduces));
+}
+
+/** The known bugs in plain lines, the same in the terminal and both reports: a count, then each one that no longer reproduces. */
+export function knownBugLines(report: RunReport): string[] {
+  const bugs = knownBugs(report);
+  if (bugs.length === 0) return [];
+  const fixed = bugs.filter((b) => !b.reproduces);
+  return [
+    `known upstream bugs: ${bugs.length - fixed.length} case(s) still answer as the bug makes them, ${fixed.length} no longer do`,
+    ...fixed.map((b) => `no longer reproduces (the fix may have landed: check, then drop knownBug): ${b.cellId} ${b.scenario}/${b.case} (${b.flow}): ${b.link}`),
+  ];
+}
+
 /** One failed case, for the "failures first" list: what was expected, what was observed, and the evidence. */
 export interface FailureLine {
   cellId: string;
@@ -300,7 +331,9 @@ export function failuresFirst(report: RunReport, regressionKeys?: Set<string>): 
       };
       const failed = r.cases.filter((c) => !c.pass);
       if (r.status === 'error' && failed.length === 0) out.push({ ...base, what: `harness fault: ${scenarioMessage(r) ?? r.reason ?? ''}` });
-      for (const c of failed) out.push({ ...base, what: caseFailure(c) });
+      // A case's own evidence: artifacts are named <scenario>-<case>-<flow>[-trace].<ext> (scenario.ts).
+      const own = (paths: string[], c: CaseVerdict) => paths.filter((p) => basename(p).startsWith(`${r.scenario}-${c.case}-${c.flow}`));
+      for (const c of failed) out.push({ ...base, screenshots: own(base.screenshots, c), traces: own(base.traces, c), what: caseFailure(c) });
     }
   }
   return out.sort((a, b) => Number(b.regression) - Number(a.regression));

@@ -84,6 +84,10 @@ export class StackClient {
       tokenEndpointAuthMethod: this.info.cell.idp.settings.tokenEndpointAuthMethod,
       ...client,
     });
+    // Capabilities are known once a call has answered; a real IdP's control would register the client as is.
+    if (client.forge && !this.idp.capabilities.forges) {
+      throw new Error(`useOAuth: this IdP cannot forge tokens (${client.forge}); only the embedded provider can: run the scenario on oidc-provider cells`);
+    }
     const scope = ['openid', 'email', 'profile', this.idp.capabilities.customClaimsScope].filter(Boolean).join(' ');
     const oauth = {
       enabled: true,

@@ -143,6 +143,7 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
   const capabilities: IdpCapabilities = {
     customClaimsScope: profile.customClaimsScope,
     preferredUsername: profile.claimStyle === 'plain' ? 'settable' : 'is-username',
+    forges: idToken.idTokenAlg === 'RS256' && !idToken.idTokenEncryption,
   };
   const control: IdpControl = {
     capabilities,

@@ -4,6 +4,7 @@ import Provider, { errors, type AdapterPayload, type KoaContextWithOIDC } from '
 import type { IdpClient } from '../../idp/control.js';
 import type { IdpSettings } from '../../model.js';
 import { memoryAdapter } from './adapter.js';
+import { installForgeries } from './forge.js';
 import { scopeClaims, userClaims } from './claims.js';
 import { rsaKeyPair, type KeyPair } from './keys.js';
 import type { LogBuffer } from './log.js';
@@ -141,6 +142,8 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
       ctx.redirect(url.href);
     });
   }
+
+  if (!encryptionKey) installForgeries(provider, store, signing, log);
 
   const describe = (err: { error?: string; error_detail?: string; message: string }) =>
     `${err.error ?? err.message}${err.error_detail ? ` (${err.error_detail})` : ''}`;

@@ -1,7 +1,7 @@
 // Users and clients created at run time through the control API, validated the way the modelled IdP would.
 import { randomInt, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { IdpClient, IdpUser, NewIdpClient, NewIdpUser } from '../../idp/control.js';
+import { FORGERIES, type Forgery, type IdpClient, type IdpUser, type NewIdpClient, type NewIdpUser } from '../../idp/control.js';
 import type { TokenEndpointAuthMethod } from '../../model.js';
 import type { StoredUser } from './claims.js';
 import type { Profile } from './profiles.js';
@@ -21,6 +21,7 @@ export interface StoredClient {
   redirectUris: string[];
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   consent: 'implicit' | 'explicit';
+  forge?: Forgery;
 }
 
 export class BadRequest extends Error {}
@@ -94,12 +95,19 @@ export class IdpStore {
     if (!AUTH_METHODS.includes(method)) throw new BadRequest(`tokenEndpointAuthMethod must be one of ${AUTH_METHODS.join(', ')}`);
     const consent = input.consent ?? 'implicit';
     if (consent !== 'implicit' && consent !== 'explicit') throw new BadRequest('consent must be "implicit" or "explicit"');
+    if (input.forge !== undefined) {
+      if (!FORGERIES.includes(input.forge)) throw new BadRequest(`forge must be one of ${FORGERIES.join(', ')}`);
+      if (idToken.idTokenAlg !== 'RS256' || idToken.idTokenEncryption) {
+        throw new BadRequest(`forge needs a provider that signs ID tokens RS256 without encryption (this one: ${idToken.idTokenAlg}${idToken.idTokenEncryption ? ', JWE' : ''})`);
+      }
+    }
     const client: StoredClient = {
       clientId: `client${randomAlnum(12)}`,
       clientSecret: randomAlnum(48),
       redirectUris: [...input.redirectUris],
       tokenEndpointAuthMethod: method,
       consent,
+      ...(input.forge ? { forge: input.forge } : {}),
     };
     this.clients.set(client.clientId, client);
     return {
@@ -108,6 +116,7 @@ export class IdpStore {
       issuer,
       tokenEndpointAuthMethod: method,
       ...idToken,
+      ...(input.forge === 'es256' ? { idTokenAlg: 'ES256' } : {}),
     };
   }
 

@@ -1,0 +1,102 @@
+// A broken or hostile IdP: for a client registered with `forge`, the provider's own ID token (or userinfo answer)
+// is changed in one way and signed again, so the relying party's checks meet exactly one fault at a time.
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
+import type Provider from 'oidc-provider';
+import type { Forgery } from '../../idp/control.js';
+import type { KeyPair } from './keys.js';
+import type { LogBuffer } from './log.js';
+import type { IdpStore } from './store.js';
+
+interface SigningKey {
+  alg: string;
+  kid: string;
+  key: KeyObject;
+  publicJwk: Record<string, unknown>;
+}
+
+function extraKey(type: 'rsa' | 'ec', alg: string): SigningKey {
+  const { privateKey, publicKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = randomUUID();
+  return { alg, kid, key: privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg } };
+}
+
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+/** Installs the forgeries on `provider`; `signing` is its RS256 key (forgeries need one). */
+export function installForgeries(provider: Provider, store: IdpStore, signing: KeyPair | undefined, log: LogBuffer): void {
+  if (!signing) return;
+  const own: SigningKey = { alg: 'RS256', kid: signing.kid, key: signing.privateKey, publicJwk: signing.publicJwk };
+  let rotated: SigningKey | undefined; // published from the first token signed with it on
+  let ec: SigningKey | undefined; // published from the first es256 client on
+
+  const sign = (payload: JWTPayload, k: SigningKey) => new SignJWT(payload).setProtectedHeader({ alg: k.alg, kid: k.kid, typ: 'JWT' }).sign(k.key);
+
+  async function forge(idToken: string, forgery: Forgery): Promise<string> {
+    const payload = decodeJwt(idToken);
+    const now = Math.floor(Date.now() / 1000);
+    switch (forgery) {
+      case 'bad-signature': {
+        const [h, p, s] = (await sign(payload, own)).split('.');
+        const sig = Buffer.from(s!, 'base64url');
+        sig[0] = sig[0]! ^ 0xff;
+        return `${h}.${p}.${sig.toString('base64url')}`;
+      }
+      case 'wrong-issuer':
+        return sign({ ...payload, iss: `${payload.iss}/another-issuer` }, own);
+      case 'wrong-audience':
+        return sign({ ...payload, aud: 'another-client', azp: 'another-client' }, own);
+      case 'no-audience': {
+        const { aud: _aud, azp: _azp, ...rest } = payload;
+        return sign(rest, own);
+      }
+      case 'no-issued-at': {
+        const { iat: _iat, ...rest } = payload;
+        return sign(rest, own);
+      }
+      case 'expired':
+        return sign({ ...payload, iat: now - 7200, auth_time: now - 7200, exp: now - 3600 }, own);
+      case 'alg-none': {
+        const { kid: _kid, ...header } = decodeProtectedHeader(idToken);
+        return `${b64({ ...header, alg: 'none' })}.${b64(payload)}.`;
+      }
+      case 'rotated-key':
+        rotated ??= extraKey('rsa', 'RS256');
+        return sign(payload, rotated);
+      case 'es256':
+        ec ??= extraKey('ec', 'ES256');
+        return sign(payload, ec);
+      case 'userinfo-other-sub':
+        return idToken;
+    }
+  }
+
+  provider.use(async (ctx, next) => {
+    await next();
+    const route = ctx.oidc?.route;
+    if (route !== 'token' && route !== 'userinfo' && route !== 'jwks' && route !== 'discovery') return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object') return;
+    if (route === 'discovery') {
+      const algs = body['id_token_signing_alg_values_supported'];
+      if (ec && Array.isArray(algs) && !algs.includes('ES256')) body['id_token_signing_alg_values_supported'] = [...algs, 'ES256'];
+      return;
+    }
+    if (route === 'jwks') {
+      const extra = [rotated, ec].filter((k) => k !== undefined).map((k) => k.publicJwk);
+      if (extra.length) body['keys'] = [...(body['keys'] as unknown[]), ...extra];
+      return;
+    }
+    const clientId = ctx.oidc?.client?.clientId;
+    const forgery = clientId ? store.client(clientId)?.forge : undefined;
+    if (!forgery) return;
+    if (route === 'token' && typeof body['id_token'] === 'string' && forgery !== 'userinfo-other-sub') {
+      body['id_token'] = await forge(body['id_token'], forgery);
+      log.add(`forged the ID token for client ${clientId}: ${forgery}`);
+    }
+    if (route === 'userinfo' && forgery === 'userinfo-other-sub' && typeof body['sub'] === 'string') {
+      body['sub'] = `other-${body['sub']}`;
+      log.add(`forged userinfo for client ${clientId}: another subject`);
+    }
+  });
+}

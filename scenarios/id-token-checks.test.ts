@@ -1,0 +1,23 @@
+// Given an IdP that gets one thing wrong in the ID token it issues (or in its userinfo answer),
+// when a user logs in,
+// then the photo server refuses the login and makes no account; and given an IdP that rotated its signing key,
+// the photo server fetches the new key and the login works.
+import { FORGERIES } from '../harness/idp/control.js';
+import { scenario } from '../harness/scenario.js';
+
+// es256 is a legitimate algorithm, not a forgery: the signing-algorithm scenario guards it.
+const checks = FORGERIES.filter((f) => f !== 'es256');
+
+scenario('id-token-checks', 'A forged or broken ID token is refused, and a rotated signing key is followed', async ({ stack, check, applies }) => {
+  for (const forge of checks) {
+    if (!applies(forge)) continue;
+    // given
+    await stack.useOAuth({ autoRegister: true }, { forge });
+    const user = await stack.createUser();
+    // when
+    const result = await stack.login('web', user);
+    // then
+    const created = await stack.userByEmail(user.profile.email!);
+    await check(forge, { ...result, facts: { created: created !== undefined } });
+  }
+});
