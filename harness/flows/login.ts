@@ -84,7 +84,10 @@ export async function webLogin(target: LoginTarget, user: Credentials, opts: { a
  * browser complete the IdP's pages, catches the navigation to the app scheme (directly, or through the
  * override's 307 from /api/oauth/mobile-redirect), then posts the callback with state and verifier as the app does.
  */
-export async function mobileLogin(target: LoginTarget, user: Credentials, opts: { override?: boolean } = {}): Promise<LoginResult> {
+/** How the app's callback may differ from a correct one: the state or PKCE verifier left out, or not the one sent. */
+export type CallbackChange = 'no-state' | 'no-verifier' | 'wrong-state' | 'wrong-verifier';
+
+export async function mobileLogin(target: LoginTarget, user: Credentials, opts: { override?: boolean; callback?: CallbackChange } = {}): Promise<LoginResult> {
   const flow: Flow = opts.override ? 'mobile-override' : 'mobile';
   const appUri = mobileRedirectUriFor(target.version);
   const state = randomBytes(16).toString('base64url');
@@ -114,9 +117,14 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
     // The photo server's own answer: its status is the observation, no message is made up for it.
     if (r.status() !== 307) return { flow, status: r.status(), detail: `${detail}; mobile-redirect did not answer 307` };
   }
-  const callback = await step('mobile: post the callback to the photo server', () =>
-    target.api.oauthCallback({ url: appUrl, state, codeVerifier }),
-  );
+  const other = randomBytes(32).toString('base64url');
+  const sent = {
+    url: appUrl,
+    ...(opts.callback === 'no-state' ? {} : { state: opts.callback === 'wrong-state' ? other : state }),
+    ...(opts.callback === 'no-verifier' ? {} : { codeVerifier: opts.callback === 'wrong-verifier' ? other : codeVerifier }),
+  };
+  if (opts.callback) detail += `; callback sent with ${opts.callback}`;
+  const callback = await step('mobile: post the callback to the photo server', () => target.api.oauthCallback(sent));
   return { flow, status: callback.status, message: callback.message, body: callback.body, detail };
 }
 

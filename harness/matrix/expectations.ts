@@ -30,6 +30,11 @@ export interface Rule {
   expect?: Outcome;
   skip?: string;
   because?: string;
+  /**
+   * The answer comes at discovery, before any token request, so the `login` rules (about the token exchange and
+   * the ID token) do not apply to it.
+   */
+  atDiscovery?: boolean;
   /** The expectation is what should happen; a known upstream bug makes the product answer `observed` instead. */
   knownBug?: KnownBug;
   /** `file:line` of the rule, to point a reader at it. */
@@ -109,7 +114,7 @@ export function loadExpectations(path: string = defaultExpectationsPath, matrix:
 const conditionKeys = ['immich', 'idp', 'idpVersion', 'variant', 'settings'];
 
 function readRule(src: YamlSource, at: Located, where: string, matrix: Matrix, loginLevel: boolean): Rule {
-  const keys = src.map(at, where, { optional: loginLevel ? ['when', 'expect', 'because'] : ['when', 'expect', 'skip', 'because', 'knownBug'] });
+  const keys = src.map(at, where, { optional: loginLevel ? ['when', 'expect', 'because'] : ['when', 'expect', 'skip', 'because', 'knownBug', 'atDiscovery'] });
   const rule: Rule = { when: {}, source: src.where(at) };
   const whenAt = keys.get('when');
   if (whenAt) rule.when = readCondition(src, whenAt, `${where}.when`, matrix);
@@ -123,6 +128,11 @@ function readRule(src: YamlSource, at: Located, where: string, matrix: Matrix, l
   if (skipAt) rule.skip = src.string(skipAt, `${where}.skip`);
   const becauseAt = keys.get('because');
   if (becauseAt) rule.because = src.string(becauseAt, `${where}.because`);
+  const discoveryAt = keys.get('atDiscovery');
+  if (discoveryAt) {
+    if (!src.boolean(discoveryAt, `${where}.atDiscovery`)) src.fail(discoveryAt.key, `${where}.atDiscovery can only be true`, 'remove it, or write `atDiscovery: true`');
+    rule.atDiscovery = true;
+  }
   const bugAt = keys.get('knownBug');
   if (bugAt) {
     if (!expectAt) src.fail(bugAt.key, `${where} has knownBug without expect`, 'say in `expect` what should happen, and in knownBug.observed what happens');
@@ -206,7 +216,7 @@ function matches(when: Condition, cell: Cell): boolean {
 function resolve(expectations: Expectations, scenarioId: string, caseId: string, cell: Cell): Expected | undefined {
   const caseRule = expectations.scenarios[scenarioId]?.[caseId]?.find((r) => matches(r.when, cell));
   if (caseRule?.skip !== undefined) return { skip: caseRule.skip, rule: caseRule.source };
-  const chosen = expectations.login.find((r) => matches(r.when, cell)) ?? caseRule;
+  const chosen = (caseRule?.atDiscovery ? undefined : expectations.login.find((r) => matches(r.when, cell))) ?? caseRule;
   if (!chosen?.expect) return undefined;
   return {
     outcome: structuredClone(chosen.expect),

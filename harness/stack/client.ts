@@ -9,7 +9,7 @@ import { caAgent } from '../ca/dispatcher.js';
 import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
 import { HarnessFault, faultKindOf, type FaultKind } from '../flows/faults.js';
-import { mobileLogin, webLogin, type LoginResult } from '../flows/login.js';
+import { mobileLogin, webLogin, type CallbackChange, type LoginResult } from '../flows/login.js';
 import { sharedLoginSlots } from '../flows/pacing.js';
 import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
 import { controlFor } from '../idp/connect.js';
@@ -76,8 +76,13 @@ export class StackClient {
   /**
    * Registers a new OAuth client at the IdP and configures the photo server for it, the way the IdP's
    * integration guide does: registered auth method, and the custom-claims scope when the IdP has one.
+   * `settings` override the photo server's OAuth settings; as a function they may use the registered client
+   * (its issuer, say).
    */
-  async useOAuth(settings: Record<string, unknown> = {}, client: Partial<NewIdpClient> = {}): Promise<IdpClient> {
+  async useOAuth(
+    settings: Record<string, unknown> | ((client: IdpClient) => Record<string, unknown>) = {},
+    client: Partial<NewIdpClient> = {},
+  ): Promise<IdpClient> {
     await this.settle();
     const registered = await this.idp.createClient({
       redirectUris: immichRedirectUris(this.info.photos.url, this.info.photos.version),
@@ -100,7 +105,7 @@ export class StackClient {
       autoLaunch: false,
       mobileOverrideEnabled: false,
       mobileRedirectUri: '',
-      ...settings,
+      ...(typeof settings === 'function' ? settings(registered) : settings),
     };
     this.buttonText = String((oauth as Record<string, unknown>)["buttonText"] ?? this.buttonText);
     await this.api.setOAuth(this.adminToken, oauth);
@@ -119,7 +124,7 @@ export class StackClient {
    * context, a bounded number of times, and the retries travel with the result; a photo server's answer is
    * never retried.
    */
-  async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {
+  async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean; callback?: CallbackChange } = {}): Promise<LoginResult> {
     const browser = this.browser;
     if (!browser) throw new Error('login: this stack client was made without a browser');
     if (flow !== 'web' && flow !== 'mobile' && flow !== 'mobile-override') {
@@ -142,7 +147,7 @@ export class StackClient {
           buttonText: this.buttonText,
         };
         try {
-          const result = flow === 'web' ? await webLogin(target, user, opts) : await mobileLogin(target, user, { override: flow === 'mobile-override' });
+          const result = flow === 'web' ? await webLogin(target, user, opts) : await mobileLogin(target, user, { override: flow === 'mobile-override', ...(opts.callback ? { callback: opts.callback } : {}) });
           this.lastContext = context;
           if (retries.length) result.retries = retries;
           if (tracing) result.trace = () => traceOf(context);
