@@ -51,7 +51,7 @@ export const FORGERIES = [
   'alg-none', // unsigned, header alg "none"
   'rotated-key', // signed with a new key, published in the JWKS from then on
   'es256', // signed ES256 with a published P-256 key
-  'userinfo-other-sub', // userinfo answers for another subject than the ID token's
+  'userinfo-other-sub', // an ID token with protocol claims only, and userinfo answering for another subject
 ] as const;
 export type Forgery = (typeof FORGERIES)[number];
 

@@ -21,6 +21,8 @@ function extraKey(type: 'rsa' | 'ec', alg: string): SigningKey {
   return { alg, kid, key: privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg } };
 }
 
+const PROTOCOL_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'c_hash', 'sid'];
+
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 /** Installs the forgeries on `provider`; `signing` is its RS256 key (forgeries need one). */
@@ -66,8 +68,12 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
       case 'es256':
         ec ??= extraKey('ec', 'ES256');
         return sign(payload, ec);
-      case 'userinfo-other-sub':
-        return idToken;
+      case 'userinfo-other-sub': {
+        // Only the protocol claims stay, so the relying party has to ask userinfo for the profile (Immich 2.6+
+        // asks only when the ID token has no email).
+        const kept = Object.entries(payload).filter(([k]) => PROTOCOL_CLAIMS.includes(k));
+        return sign(Object.fromEntries(kept), own);
+      }
     }
   }
 
@@ -90,7 +96,7 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
     const clientId = ctx.oidc?.client?.clientId;
     const forgery = clientId ? store.client(clientId)?.forge : undefined;
     if (!forgery) return;
-    if (route === 'token' && typeof body['id_token'] === 'string' && forgery !== 'userinfo-other-sub') {
+    if (route === 'token' && typeof body['id_token'] === 'string') {
       body['id_token'] = await forge(body['id_token'], forgery);
       log.add(`forged the ID token for client ${clientId}: ${forgery}`);
     }

@@ -1,0 +1,98 @@
+// The embedded provider as a broken or hostile IdP: each forgery changes exactly one thing in what a client gets,
+// and the rest of the token still verifies (so a relying party that refuses it refuses it for that one reason).
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { fetch } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { caAgent } from '../../../ca/dispatcher.js';
+import type { Forgery } from '../../../idp/control.js';
+import { REDIRECT, sharedProviders, signInByForm, unique } from './helpers.js';
+
+const plain = sharedProviders('oidc-provider');
+
+/** A code flow without a relying-party library: the raw token response and userinfo, and the JWKS after them. */
+async function rawLogin(forge?: Forgery) {
+  const idp = await plain('plain');
+  const client = await idp.control.createClient({ redirectUris: [REDIRECT], tokenEndpointAuthMethod: 'client_secret_post', ...(forge ? { forge } : {}) });
+  const user = await idp.control.createUser({ username: unique('forge'), email: 'f@example.test' });
+  const agent = caAgent(plain.ca.certPem);
+  try {
+    const get = async (url: string, init: Parameters<typeof fetch>[1] = {}) => (await fetch(url, { ...init, dispatcher: agent })).json() as Promise<Record<string, unknown>>;
+    const meta = await get(`${idp.issuer}/.well-known/openid-configuration`);
+    const auth = new URL(String(meta['authorization_endpoint']));
+    for (const [k, v] of Object.entries({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid email profile', state: 's' })) auth.searchParams.set(k, v);
+    const callback = await signInByForm(agent, auth, user, REDIRECT);
+    const body = new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, client_id: client.clientId, client_secret: client.clientSecret });
+    const tokens = await get(String(meta['token_endpoint']), { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const userinfo = await get(String(meta['userinfo_endpoint']), { headers: { authorization: `Bearer ${String(tokens['access_token'])}` } });
+    const jwks = (await get(String(meta['jwks_uri']))) as unknown as JSONWebKeySet;
+    const idToken = String(tokens['id_token']);
+    return { idp, client, idToken, claims: decodeJwt(idToken), header: decodeProtectedHeader(idToken), userinfo, jwks, verify: () => jwtVerify(idToken, createLocalJWKSet(jwks)) };
+  } finally {
+    await agent.close();
+  }
+}
+
+describe('forged tokens of the embedded provider', () => {
+  it('leaves a client without a forgery alone: its ID token verifies, and userinfo names the same subject', async () => {
+    const r = await rawLogin();
+    await expect(r.verify()).resolves.toBeDefined();
+    expect(r.claims.iss).toBe(r.idp.issuer);
+    expect(r.claims.aud).toBe(r.client.clientId);
+    expect(r.userinfo['sub']).toBe(r.claims.sub);
+  });
+
+  it('changes the signature only, for bad-signature', async () => {
+    const r = await rawLogin('bad-signature');
+    expect(r.claims.iss).toBe(r.idp.issuer);
+    await expect(r.verify()).rejects.toThrow(/signature verification failed/);
+  });
+
+  it.each([
+    ['wrong-issuer', (c: Record<string, unknown>, r: { idp: { issuer: string } }) => expect(c['iss']).not.toBe(r.idp.issuer)],
+    ['wrong-audience', (c: Record<string, unknown>) => expect(c['aud']).toBe('another-client')],
+    ['no-audience', (c: Record<string, unknown>) => expect(c).not.toHaveProperty('aud')],
+    ['no-issued-at', (c: Record<string, unknown>) => expect(c).not.toHaveProperty('iat')],
+    ['expired', (c: Record<string, unknown>) => expect(Number(c['exp'])).toBeLessThan(Date.now() / 1000)],
+  ] as const)('changes one claim for %s and signs the token again with the published key', async (forge, check) => {
+    const r = await rawLogin(forge);
+    check(r.claims, r);
+    // Verified without its claim checks: only the signature and key are in question here.
+    const key = r.jwks.keys.find((k) => k.kid === r.header.kid);
+    expect(key).toBeDefined();
+    await expect(jwtVerify(r.idToken, createLocalJWKSet(r.jwks), { currentDate: new Date((Number(r.claims.exp) - 60) * 1000) })).resolves.toBeDefined();
+  });
+
+  it('sends an unsigned token with alg none', async () => {
+    const r = await rawLogin('alg-none');
+    expect(r.header.alg).toBe('none');
+    expect(r.idToken.endsWith('.')).toBe(true);
+    expect(r.claims.sub).toBeTruthy();
+  });
+
+  it('signs with a new key and publishes it from then on, for rotated-key', async () => {
+    const before = await rawLogin();
+    const r = await rawLogin('rotated-key');
+    expect(before.jwks.keys.map((k) => k.kid)).not.toContain(r.header.kid);
+    await expect(r.verify()).resolves.toBeDefined();
+  });
+
+  it('signs ES256 with a published P-256 key, for es256', async () => {
+    const r = await rawLogin('es256');
+    expect(r.header.alg).toBe('ES256');
+    expect(r.client.idTokenAlg).toBe('ES256');
+    await expect(r.verify()).resolves.toBeDefined();
+  });
+
+  it('answers userinfo for another subject, for userinfo-other-sub, with an ID token that verifies and has no profile claims', async () => {
+    const r = await rawLogin('userinfo-other-sub');
+    await expect(r.verify()).resolves.toBeDefined();
+    expect(r.claims).not.toHaveProperty('email');
+    expect(r.userinfo['sub']).not.toBe(r.claims.sub);
+    expect(r.userinfo['email']).toBe('f@example.test');
+  });
+
+  it('refuses a forgery it does not know', async () => {
+    const idp = await plain('plain');
+    await expect(idp.control.createClient({ redirectUris: [REDIRECT], forge: 'bad-kid' as Forgery })).rejects.toThrow(/forge must be one of/);
+  });
+});
