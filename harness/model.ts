@@ -70,6 +70,8 @@ export interface CaseVerdict {
    * bug is known), false when it answered as expected (a pass too, flagged: the fix may have landed).
    */
   knownBug?: { link: string; reproduces: boolean };
+  /** Why the expectation is not confirmed by any source or run for this cell (absent: confirmed). */
+  unconfirmed?: string;
 }
 
 /** Why the harness could not judge: a step past its deadline, a network change, a stack that stopped answering. */

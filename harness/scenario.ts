@@ -108,6 +108,7 @@ export function scenario(id: string, title: string, body: (ctx: ScenarioContext)
               // An answer that is neither the expected one nor the bug's stays a failure.
               verdict.knownBug = { link: resolved.knownBug.link, reproduces };
             }
+            if (resolved.unconfirmed) verdict.unconfirmed = resolved.unconfirmed;
             if ('retries' in observed && observed.retries?.length) verdict.retries = observed.retries;
             if (!verdict.pass && 'screenshot' in observed && observed.screenshot) {
               const png = await observed.screenshot().catch(() => undefined);

@@ -41,9 +41,17 @@ export interface Rule {
   source: string;
 }
 
+/** Cells whose expectations no source or run has confirmed: reported as unconfirmed, never as known. */
+export interface Unconfirmed {
+  when: Condition;
+  because: string;
+  source: string;
+}
+
 export interface Expectations {
   file: string;
   login: Rule[];
+  unconfirmed: Unconfirmed[];
   /** scenario id → case id → rules, first match wins */
   scenarios: Record<string, Record<string, Rule[]>>;
 }
@@ -55,13 +63,24 @@ export interface KnownBug {
   observed: Outcome;
 }
 
-export type Expected = { outcome: Outcome; because?: string; knownBug?: KnownBug; rule: string } | { skip: string; rule: string };
+export type Expected =
+  | { outcome: Outcome; because?: string; knownBug?: KnownBug; unconfirmed?: string; rule: string }
+  | { skip: string; rule: string };
 
 export function loadExpectations(path: string = defaultExpectationsPath, matrix: Matrix = loadMatrix()): Expectations {
   const src: YamlSource = new YamlSource(path);
-  const top = src.map(src.root, 'the expectations', { required: ['scenarios'], optional: ['login'] });
+  const top = src.map(src.root, 'the expectations', { required: ['scenarios'], optional: ['login', 'unconfirmed'] });
   const loginAt = top.get('login');
   const login = loginAt ? src.sequence(loginAt, 'login').map((at, i) => readRule(src, at, `login[${i}]`, matrix, true)) : [];
+
+  const unconfirmedAt = top.get('unconfirmed');
+  const unconfirmed = unconfirmedAt
+    ? src.sequence(unconfirmedAt, 'unconfirmed').map((at, i) => {
+        const where = `unconfirmed[${i}]`;
+        const keys = src.map(at, where, { required: ['when', 'because'] });
+        return { when: readCondition(src, keys.get('when')!, `${where}.when`, matrix), because: src.string(keys.get('because')!, `${where}.because`), source: src.where(at) };
+      })
+    : [];
 
   const known = matrix.scenarios.map((s) => s.id);
   const scenarios: Expectations['scenarios'] = {};
@@ -91,7 +110,7 @@ export function loadExpectations(path: string = defaultExpectationsPath, matrix:
     if (!scenarios[id]) src.fail(scenariosAt, `scenario ${id} (declared in ${matrix.file}) has no expectations`, `add scenarios.${id} with its cases`);
   }
 
-  const expectations: Expectations = { file: src.file, login, scenarios };
+  const expectations: Expectations = { file: src.file, login, unconfirmed, scenarios };
   // Every case must resolve on every cell the matrix can express, not only the ones it runs today.
   for (const cell of possibleCells(matrix)) {
     for (const scenario of matrix.scenarios) {
@@ -218,11 +237,13 @@ function resolve(expectations: Expectations, scenarioId: string, caseId: string,
   if (caseRule?.skip !== undefined) return { skip: caseRule.skip, rule: caseRule.source };
   const chosen = (caseRule?.atDiscovery ? undefined : expectations.login.find((r) => matches(r.when, cell))) ?? caseRule;
   if (!chosen?.expect) return undefined;
+  const unconfirmedBecause = expectations.unconfirmed.find((u) => matches(u.when, cell))?.because;
   return {
     outcome: structuredClone(chosen.expect),
     rule: chosen.source,
     ...(chosen.because ? { because: chosen.because } : {}),
     ...(chosen.knownBug ? { knownBug: structuredClone(chosen.knownBug) } : {}),
+    ...(unconfirmedBecause ? { unconfirmed: unconfirmedBecause } : {}),
   };
 }
 

@@ -41,9 +41,11 @@ describe('the real matrix', () => {
     }
   });
 
-  it('expands the embedded backend to 4 Immich versions × 6 IdP settings', () => {
+  it('expands the embedded backend to the 5 modelled Immich versions × 6 IdP settings', () => {
     const ids = expandCells(matrix, 'embedded').map((c) => c.id);
-    expect(ids).toHaveLength(24);
+    expect(ids).toHaveLength(30);
+    expect(ids).toContain('immich-v3.2.2__oidc-provider-9.13.3__forging__embedded');
+    expect(ids.some((id) => id.startsWith('immich-v3.3.1'))).toBe(false); // not modelled: docker only
     expect(ids).toContain('immich-v1.113.0__oidc-provider-9.13.3__forging__embedded');
     expect(ids).toContain('immich-v3.1.0__keycloak-26.7.3__post__embedded');
     expect(ids).toContain('immich-v3.1.0__authelia-4.39.0__post__embedded');
@@ -83,15 +85,15 @@ describe('the real matrix', () => {
     for (const cell of expandCells(matrix, 'docker')) {
       const scenarios = scenariosFor(cell, matrix);
       if (cell.idp.variant === 'encryption-key') expect(scenarios).toEqual(['jwe-rejected']);
-      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['id-token-checks', 'signing-algorithm']);
-      else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret']);
+      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'id-token-checks', 'signing-algorithm']);
+      else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks']);
     }
   });
 });
 
 describe('mistakes in a matrix file', () => {
   it('names a mistyped key and the key it probably meant', () => {
-    const message = expectMistake('    versions: [4.38.9, 4.39.0, 4.39.20]', '    verisons: [4.38.9, 4.39.0, 4.39.20]', 'verisons');
+    const message = expectMistake('    versions: [4.38.9, 4.39.0, 4.39.20, 4.39.28]', '    verisons: [4.38.9, 4.39.0, 4.39.20, 4.39.28]', 'verisons');
     expect(message).toContain('unknown key "verisons" in idps.authelia — did you mean "versions"?');
   });
 
@@ -101,13 +103,13 @@ describe('mistakes in a matrix file', () => {
   });
 
   it('refuses a version that has no container definition', () => {
-    const message = expectMistake('[4.38.9, 4.39.0, 4.39.20]', '[4.38.9, 4.39.0, 4.39.21]', '4.39.21');
+    const message = expectMistake('[4.38.9, 4.39.0, 4.39.20, 4.39.28]', '[4.38.9, 4.39.0, 4.39.20, 4.39.21]', '4.39.21');
     expect(message).toContain('authelia 4.39.21 has no container definition in products/authelia/');
     expect(message).toContain("add it to the product's versions first, or use one of 4.38.9, 4.39.0, 4.39.20");
   });
 
   it('refuses an Immich version that is not a version at all', () => {
-    const message = expectMistake('immich: [v1.113.0,', 'immich: [v1.113,', 'v1.113,');
+    const message = expectMistake('\nimmich: [v1.113.0,', '\nimmich: [v1.113,', 'v1.113,');
     expect(message).toContain('"v1.113" in immich is not a version — write a full version such as "v1.113.0"');
   });
 
@@ -182,7 +184,7 @@ describe('mistakes in a matrix file', () => {
   });
 
   it('reports a repeated key where YAML finds it', () => {
-    const text = edit(realMatrix, 'immich: [v1.113.0,', 'immich: [v1.113.0]\nimmich: [v1.113.0,');
+    const text = edit(realMatrix, '\nimmich: [v1.113.0,', '\nimmich: [v1.113.0]\nimmich: [v1.113.0,');
     const { error, file } = mistake(text);
     expect(error.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: Map keys must be unique — remove or rename the repeated key$`));
   });

@@ -7,6 +7,7 @@ import {
   notRunGroups,
   notRunRef,
   caseMark,
+  unconfirmedOf,
   failuresFirst,
   knownBugLines,
   knownBugs,
@@ -152,6 +153,7 @@ function cellSection(cr: CellReport, opts: Required<HtmlOptions>, ref: (reason: 
   const out = [
     `<section id="${esc(anchor(cr))}"><h3>cell ${esc(cr.cell.id)}: ${esc(photosLabel(cr))} × ${esc(idpColumnLabel(cr))} (${backendOf(cr.cell)})</h3>`,
     `<p class="${v.cls}">${esc(v.text)}${cr.readyMs !== undefined ? ` · ready in ${esc(durationText(cr.readyMs))}` : ''}</p>`,
+    ...(unconfirmedOf(cr) ? [`<p class="note">Expectations unconfirmed: ${esc(unconfirmedOf(cr)!)}</p>`] : []),
   ];
   if (cr.results.length) {
     out.push(`<table><caption>Scenarios on ${esc(photosLabel(cr))} × ${esc(idpColumnLabel(cr))} (${backendOf(cr.cell)})</caption><tr><th>Scenario</th><th>Case</th><th>Flow</th><th>Result</th><th>Expected</th><th>Observed</th><th>Detail</th></tr>`);

@@ -1,6 +1,6 @@
 // JUnit XML for CI test panels: one testsuite per cell, one testcase per scenario.
 import type { CellReport, RunReport, ScenarioResult } from '../model.js';
-import { caseFailure, countCell, formatOutcome, idpColumnLabel, photosLabel, totalsLine } from './view.js';
+import { caseFailure, countCell, formatOutcome, idpColumnLabel, photosLabel, totalsLine, unconfirmedOf } from './view.js';
 
 /**
  * XML 1.0 cannot carry most control characters at all, not even as character references, and lone
@@ -82,6 +82,7 @@ function testsuite(report: RunReport, cr: CellReport, id: number): string {
     ['harnessVersion', report.harnessVersion],
     ['readyMs', cr.readyMs === undefined ? undefined : String(cr.readyMs)],
     ['notRunReason', cr.status === 'not-run' ? (cr.reason ?? 'not run') : undefined],
+    ['expectationsUnconfirmed', unconfirmedOf(cr)],
   ];
   return [
     `  <testsuite${attrs({

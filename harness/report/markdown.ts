@@ -8,6 +8,7 @@ import {
   buildMatrix,
   cellVerdict,
   caseMark,
+  unconfirmedOf,
   failuresFirst,
   knownBugLines,
   knownBugs,
@@ -42,6 +43,12 @@ function shorten(s: string, max: number): string {
 
 /** The text of one table cell: ✓, ✗ with the first failing scenario, or not run (with its reason's number). */
 export function verdictText(cr: CellReport, max = 200, notRunRef?: (reason: string) => string): string {
+  const text = judgedText(cr, max, notRunRef);
+  // Never presented as known: a verdict against expectations nobody confirmed says so where it is shown.
+  return unconfirmedOf(cr) ? `${text} · unconfirmed` : text;
+}
+
+function judgedText(cr: CellReport, max: number, notRunRef?: (reason: string) => string): string {
   const v = cellVerdict(cr);
   if (v.kind === 'pass') {
     const extra = v.counts.notRun ? ` (${v.counts.passed} passed, ${v.counts.notRun} not run)` : ` (${v.counts.passed})`;
@@ -99,7 +106,8 @@ function cellDetails(cr: CellReport, ref: (reason: string) => string): string[] 
     '',
     `Cell \`${cr.cell.id}\`. ` +
       (cr.readyMs !== undefined ? `Ready in ${durationText(cr.readyMs)}. ` : '') +
-      `Verdict: ${mdText(verdictText(cr, 2000, ref))}`,
+      `Verdict: ${mdText(verdictText(cr, 2000, ref))}` +
+      (unconfirmedOf(cr) ? `. Expectations unconfirmed: ${mdText(unconfirmedOf(cr)!)}` : ''),
     '',
   ];
   if (cr.status === 'not-run' || cr.results.length === 0) return out;

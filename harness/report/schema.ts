@@ -48,6 +48,7 @@ const caseProps = {
     required: ['link', 'reproduces'],
     properties: { link: nonEmpty, reproduces: { type: 'boolean' } },
   },
+  unconfirmed: nonEmpty,
 } as const;
 
 const faultProps = {

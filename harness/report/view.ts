@@ -271,11 +271,26 @@ export const notRunRef =
   (reason: string): string =>
     `[${groups.findIndex((g) => g.reason === reason) + 1}]`;
 
+/** Why a cell's expectations are unconfirmed (no source or run of that version), or undefined when they are known. */
+export function unconfirmedOf(cr: CellReport): string | undefined {
+  for (const r of cr.results) for (const c of r.cases) if (c.unconfirmed) return c.unconfirmed;
+  return undefined;
+}
+
+/** Cells judged against unconfirmed expectations, one line per reason with their count. */
+export function unconfirmedLines(report: RunReport): string[] {
+  const byReason = new Map<string, number>();
+  for (const cr of report.cells) {
+    const why = unconfirmedOf(cr);
+    if (why) byReason.set(why, (byReason.get(why) ?? 0) + 1);
+  }
+  return [...byReason].map(([why, n]) => `${n} cell(s) judged against unconfirmed expectations: ${why}`);
+}
+
 /** A case's result mark: ✓ or ✗, and whether a known upstream bug made the answer (or no longer does). */
 export function caseMark(c: CaseVerdict): string {
-  if (!c.pass) return '✗';
-  if (!c.knownBug) return '✓';
-  return c.knownBug.reproduces ? '✓ known bug' : '✓ known bug no longer reproduces';
+  const mark = !c.pass ? '✗' : !c.knownBug ? '✓' : c.knownBug.reproduces ? '✓ known bug' : '✓ known bug no longer reproduces';
+  return c.unconfirmed ? `${mark} (expectation unconfirmed)` : mark;
 }
 
 /** Cases with a known upstream bug: the ones that no longer reproduce it first (the fix may have landed). */

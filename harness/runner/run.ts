@@ -11,7 +11,7 @@ import { Cleanup, cleanupOnSignals } from '../run-dir.js';
 import { writeAllReports } from '../report/write.js';
 import { regressions, readReportFile } from '../report/baseline.js';
 import { createProgress } from '../report/progress.js';
-import { knownBugLines, scenarioMessage, totalsLine } from '../report/view.js';
+import { knownBugLines, scenarioMessage, totalsLine, unconfirmedLines } from '../report/view.js';
 import type { StackInfo } from '../stack/types.js';
 import { ResultCollector } from './collector.js';
 import { loadExpectations } from '../matrix/expectations.js';
@@ -216,6 +216,7 @@ function finish(
     ...notRunCells.map((c) => `  not run: ${c.cell.id}: ${c.reason}`),
     ...results.filter((r) => r.status === 'error').map((r) => `  harness fault: ${r.cellId} ${r.scenario}: ${scenarioMessage(r)}`),
     ...knownBugLines(report).map((l) => `  ${l}`),
+    ...unconfirmedLines(report).map((l) => `  ${l}`),
     ...problems.map((p) => `  problem: ${p}`),
     `reports: ${files.join(', ')}`,
   ];

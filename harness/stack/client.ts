@@ -9,6 +9,7 @@ import { caAgent } from '../ca/dispatcher.js';
 import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
 import { HarnessFault, faultKindOf, type FaultKind } from '../flows/faults.js';
+import { oauthDefaultsFor } from '../../products/immich/settings.js';
 import { mobileLogin, webLogin, type CallbackChange, type LoginResult } from '../flows/login.js';
 import { sharedLoginSlots } from '../flows/pacing.js';
 import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
@@ -94,7 +95,9 @@ export class StackClient {
       throw new Error(`useOAuth: this IdP cannot forge tokens (${client.forge}); only the embedded provider can: run the scenario on oidc-provider cells`);
     }
     const scope = ['openid', 'email', 'profile', this.idp.capabilities.customClaimsScope].filter(Boolean).join(' ');
+    // From the version's defaults up: nothing an earlier scenario set (signingAlgorithm, say) carries over.
     const oauth = {
+      ...oauthDefaultsFor(this.info.photos.version),
       enabled: true,
       issuerUrl: registered.issuer,
       clientId: registered.clientId,

@@ -12,6 +12,9 @@ describe('Immich per version', () => {
     'v1.132.3': { port: 2283, upload: '/usr/src/app/upload', pg: 'docker.io/tensorchord/pgvecto-rs:pg14-v0.2.0', redis: 'docker.io/valkey/valkey:8-bookworm' },
     'v2.7.5': { port: 2283, upload: '/data', pg: 'ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0', redis: 'docker.io/valkey/valkey:9' },
     'v3.1.0': { port: 2283, upload: '/data', pg: 'ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0', redis: 'docker.io/valkey/valkey:9' },
+    // Not read at their release commits (none is fetchable here): the v3.1.0 rows carry over.
+    'v3.2.2': { port: 2283, upload: '/data', pg: 'ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0', redis: 'docker.io/valkey/valkey:9' },
+    'v3.3.1': { port: 2283, upload: '/data', pg: 'ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0', redis: 'docker.io/valkey/valkey:9' },
   } as const;
 
   for (const version of IMMICH_VERSIONS) {

@@ -10,6 +10,8 @@ export interface OAuthSettingRow {
   since: string;
   /** Later changes of the default. */
   defaultChanges?: { since: string; value: unknown }[];
+  /** The key may be left out (no default known): it is neither sent nor required. */
+  optional?: true;
 }
 
 export const OAUTH_SETTINGS: readonly OAuthSettingRow[] = [
@@ -34,6 +36,8 @@ export const OAUTH_SETTINGS: readonly OAuthSettingRow[] = [
   { key: 'allowInsecureRequests', default: false, since: '3.0.0' },
   { key: 'endSessionEndpoint', default: '', since: '3.0.0' },
   { key: 'prompt', default: '', since: '3.0.0' },
+  // @immich/sdk 3.2.2 AdminConfigOAuthDto: optional, no default in the API types (the server's is unknown here).
+  { key: 'accountManagementUrl', default: undefined, since: '3.2.0', optional: true },
 ];
 
 /** 'v1.2.3' or '1.2.3' → '1.2.3'; throws on anything else. */
@@ -51,7 +55,10 @@ export function oauthKeysFor(version: string): Set<string> {
   return new Set(OAUTH_SETTINGS.filter((row) => semver.gte(v, row.since)).map((row) => row.key));
 }
 
-/** The default `oauth` section of `version`. */
+/** Keys that may be left out of a version's `oauth` section. */
+export const OPTIONAL_OAUTH_KEYS = new Set(OAUTH_SETTINGS.filter((row) => row.optional).map((row) => row.key));
+
+/** The default `oauth` section of `version` (optional keys without a default left out). */
 export function oauthDefaultsFor(version: string): Record<string, unknown> {
   const v = plainVersion(version);
   const out: Record<string, unknown> = {};
@@ -59,7 +66,7 @@ export function oauthDefaultsFor(version: string): Record<string, unknown> {
     if (!semver.gte(v, row.since)) continue;
     let value = row.default;
     for (const change of row.defaultChanges ?? []) if (semver.gte(v, change.since)) value = change.value;
-    out[row.key] = value;
+    if (value !== undefined) out[row.key] = value;
   }
   return out;
 }

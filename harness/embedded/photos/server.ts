@@ -2,7 +2,7 @@
 // modelled release, in front of PhotosService.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { oauthDefaultsFor, oauthKeysFor } from '../../../products/immich/settings.js';
+import { configEndpointFor, oauthDefaultsFor, oauthKeysFor, OPTIONAL_OAUTH_KEYS } from '../../../products/immich/settings.js';
 import { HttpError, STATUS_TEXT, requestContext, type Logger } from './errors.js';
 import { mapUserAdmin, type PhotosService, type SystemConfig, type User } from './service.js';
 import type { Behaviour } from './versions.js';
@@ -137,6 +137,12 @@ export class PhotosHttp {
     for (const key of oauthKeysFor(this.version)) {
       const value = oauthIn[key];
       const path = `oauth.${key}`;
+      if (OPTIONAL_OAUTH_KEYS.has(key)) {
+        if (value === undefined) continue;
+        if (typeof value !== 'string') throw this.invalid(path, 'type', 'string');
+        oauth[key] = value;
+        continue;
+      }
       if (key === 'defaultStorageQuota') {
         if (value === null && defaults[key] === null) oauth[key] = null;
         else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) oauth[key] = value;
@@ -274,28 +280,31 @@ export class PhotosHttp {
         auth: 'admin',
         run: () => [...s.users.values()].map(mapUserAdmin),
       },
-      { method: 'GET', path: '/api/system-config', handler: 'getConfig', auth: 'admin', run: () => s.config },
-      {
-        method: 'GET',
-        path: '/api/system-config/defaults',
-        handler: 'getConfigDefaults',
-        auth: 'admin',
-        run: () => ({
-          oauth: oauthDefaultsFor(this.version),
-          passwordLogin: { enabled: true },
-          server: { externalDomain: '', loginPageMessage: '' },
-        }),
-      },
-      {
-        method: 'PUT',
-        path: '/api/system-config',
-        handler: 'updateConfig',
-        auth: 'admin',
-        run: (ctx) => {
-          s.config = this.validateConfig(ctx.body);
-          return s.config;
-        },
-      },
+      // The config API: /api/system-config, and from 3.2 /api/admin/config too (the old path kept, deprecated).
+      ...[...new Set(['/api/system-config', configEndpointFor(this.version).path])].flatMap((path) => [
+        { method: 'GET', path, handler: 'getConfig', auth: 'admin', run: () => s.config } as const,
+        {
+          method: 'GET',
+          path: `${path}/defaults`,
+          handler: 'getConfigDefaults',
+          auth: 'admin',
+          run: () => ({
+            oauth: oauthDefaultsFor(this.version),
+            passwordLogin: { enabled: true },
+            server: { externalDomain: '', loginPageMessage: '' },
+          }),
+        } as const,
+        {
+          method: 'PUT',
+          path,
+          handler: 'updateConfig',
+          auth: 'admin',
+          run: (ctx: { body: Record<string, unknown> }) => {
+            s.config = this.validateConfig(ctx.body);
+            return s.config;
+          },
+        } as const,
+      ]),
       {
         method: 'GET',
         path: '/api/oauth/mobile-redirect',

@@ -5,7 +5,7 @@
 import semver from 'semver';
 import { plainVersion } from '../../../products/immich/settings.js';
 
-export const MODELLED_VERSIONS = ['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0'] as const;
+export const MODELLED_VERSIONS = ['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0', 'v3.2.2'] as const;
 export type ModelledVersion = (typeof MODELLED_VERSIONS)[number];
 
 export interface Behaviour {
@@ -136,6 +136,10 @@ export const BEHAVIOUR_TABLE: readonly BehaviourRow[] = [
     },
   },
   { range: '>=3.1.0', note: 'role claim re-applied on every login', set: { role: 'every-login' } },
+  // @immich/sdk 3.2.2 (the server's API types): the same OAuth endpoints and callback/login DTOs as 3.1.0, the
+  // config at /api/admin/config with /api/system-config kept, and an optional oauth.accountManagementUrl. How
+  // the server behaves inside is not known from any source here: carried over from 3.1.0, expectations unconfirmed.
+  { range: '>=3.2.0', note: 'as 3.1.0 (API types of 3.2.2; behaviour unconfirmed)', set: {} },
 ];
 
 /** The behaviour of a modelled version; anything else is refused with the list of modelled ones. */
