@@ -238,6 +238,20 @@ describe('bad input', () => {
     expect(r.code).toBe(1);
   });
 
+  it('calls a planned scenario that never reported a harness fault, not a quiet gap in a green cell', async () => {
+    // A matrix and expectations with a scenario no file implements: the cell plans it, nothing runs it.
+    const matrix = join(work, 'matrix-ghost.yaml');
+    const expectations = join(work, 'expectations-ghost.yaml');
+    const m = readFileSync(join(ROOT, 'fixtures/matrix.yaml'), 'utf8');
+    writeFileSync(matrix, m.replace('  email-required: { cases: [omitted, empty] }', '  email-required: { cases: [omitted, empty] }\n  ghost: { cases: [boo] }'));
+    const e = readFileSync(join(ROOT, 'fixtures/expectations.yaml'), 'utf8');
+    writeFileSync(expectations, e.replace('  email-required:\n', '  ghost:\n    boo:\n      - expect: { status: 201 }\n\n  email-required:\n'));
+    const r = await cli(['run', '--backend', 'embedded', '--matrix', matrix, '--expectations', expectations, '--cell', CELL, '--scenario', 'email-required,ghost', '--out', join(work, 'ghost')]);
+    expect(r.stdout).toMatch(/1 passed, 0 failed, 1 harness faults, 0 not run/);
+    expect(r.stdout).toMatch(/harness fault: .* ghost: .*never reported for this cell/);
+    expect(r.code).toBe(3);
+  });
+
   it('names the file, the line and the fix for a broken matrix file', async () => {
     const matrix = join(work, 'matrix.yaml');
     writeFileSync(matrix, readFileSync(join(ROOT, 'fixtures/matrix.yaml'), 'utf8').replace('    versions: [4.38', '    verisons: [4.38'));

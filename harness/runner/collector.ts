@@ -1,6 +1,7 @@
 // A vitest reporter that turns each scenario test into a ScenarioResult (from the verdicts the scenario
 // recorded in its task meta) and tells the progress printer as results arrive.
-import type { Reporter, TestCase } from 'vitest/node';
+import { relative } from 'node:path';
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { stripAnsi } from '../flows/faults.js';
 import type { ScenarioResult } from '../model.js';
 
@@ -46,6 +47,11 @@ export class ResultCollector implements Reporter {
   }
 
   onTestModuleCollected(): void {}
+
+  /** A scenario file that failed outside its tests (it did not load, say) is a problem of the run. */
+  onTestModuleEnd(mod: TestModule): void {
+    for (const e of mod.errors()) this.problems.push(`${relative(process.cwd(), mod.moduleId)}: ${stripAnsi(e.message ?? String(e)).split('\n')[0]}`);
+  }
 
   onTestRunEnd(_modules: unknown, errors: readonly { message?: string }[]): void {
     for (const e of errors) this.problems.push(e.message ?? String(e));

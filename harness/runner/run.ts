@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { startVitest } from 'vitest/node';
 import { loadMatrix, expandCells, scenariosFor } from '../matrix/matrix.js';
 import { globMatcher, selectCells, shard as shardCells } from '../matrix/select.js';
-import type { Backend, CellReport, RunReport } from '../model.js';
+import type { Backend, CellReport, RunReport, ScenarioResult } from '../model.js';
 import { REPORT_SCHEMA_VERSION } from '../model.js';
 import { Cleanup, cleanupOnSignals } from '../run-dir.js';
 import { writeAllReports } from '../report/write.js';
@@ -98,7 +98,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     progress.interrupted?.(s);
     if (!env) return;
     try {
-      const partial = buildReport(backend, env.infos.filter(Boolean), collector, startedAt, { ...opts, shard }, env.stacks.map((st) => [st.info.cell.id, st.logs()]));
+      const partial = buildReport(backend, env.infos.filter(Boolean), collector, startedAt, { ...opts, shard }, env.stacks.map((st) => [st.info.cell.id, st.logs()]), false);
       writeAllReports(opts.outDir, { ...partial, interrupted: true });
       out.write(`partial report of what finished written to ${opts.outDir}\n`);
     } catch (err) {
@@ -158,12 +158,25 @@ function buildReport(
   startedAt: Date,
   opts: RunOptions,
   logs: [string, Record<string, string>][],
+  complete = true,
 ): RunReport {
   const logsByCell = new Map(logs);
   const cells: CellReport[] = infos.map((info) => {
-    const results = collector.results
-      .filter((r) => r.cellId === info.cell.id)
-      .map((r) => (r.status === 'passed' ? r : { ...r, artifacts: { ...r.artifacts, logs: tails(logsByCell.get(info.cell.id)) } }));
+    const reported = collector.results.filter((r) => r.cellId === info.cell.id);
+    // A planned scenario that never reported (its file failed to load, the runner stopped) checked nothing on
+    // this cell: a harness fault, never a silent gap in a green cell. Not for a partial (interrupted) report.
+    const missing: ScenarioResult[] =
+      complete && !info.notRun
+        ? info.scenarios
+            .filter((id) => !reported.some((r) => r.scenario === id))
+            .map((id) => {
+              const cause = `scenario "${id}" never reported for this cell: its file did not load or the test runner stopped before it`;
+              return { cellId: info.cell.id, scenario: id, title: id, status: 'error', cases: [], durationMs: 0, reason: cause, fault: { kind: 'harness', step: 'scenario file', waitedMs: 0, cause } };
+            })
+        : [];
+    const results = [...reported, ...missing].map((r) =>
+      r.status === 'passed' ? r : { ...r, artifacts: { ...r.artifacts, logs: tails(logsByCell.get(info.cell.id)) } },
+    );
     return {
       cell: info.cell,
       provenance: info.provenance,
