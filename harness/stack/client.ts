@@ -192,6 +192,19 @@ export class StackClient {
     return found && toFacts(found);
   }
 
+  /** A local (password) user of the photo server, as an admin makes one: its email is unique to this call. */
+  async createLocalUser(overrides: { name?: string; email?: string } = {}): Promise<UserFacts> {
+    const email = overrides.email ?? `${this.unique('local')}@example.test`;
+    const made = await this.api.adminCreateUser(this.adminToken, { email, name: overrides.name ?? 'Local User', password: randomBytes(18).toString('base64url') });
+    return toFacts(made);
+  }
+
+  /** How many of the photo server's users have this email (any case). */
+  async usersWithEmail(email: string): Promise<number> {
+    const users = await this.api.adminUsers(this.adminToken);
+    return users.filter((u) => u.email.toLowerCase() === email.trim().toLowerCase()).length;
+  }
+
   async userById(id: string): Promise<UserFacts | undefined> {
     const users = await this.api.adminUsers(this.adminToken);
     const found = users.find((u) => u.id === id);

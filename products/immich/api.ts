@@ -259,4 +259,9 @@ export class ImmichApi {
   async adminUsers(token: string): Promise<ImmichUser[]> {
     return this.ok('GET', '/api/admin/users', { token });
   }
+
+  /** A local (password) user, made by the admin. */
+  async adminCreateUser(token: string, dto: { email: string; name: string; password: string }): Promise<ImmichUser> {
+    return this.ok('POST', '/api/admin/users', { token, json: dto });
+  }
 }

@@ -280,6 +280,19 @@ export class PhotosHttp {
         auth: 'admin',
         run: () => [...s.users.values()].map(mapUserAdmin),
       },
+      {
+        method: 'POST',
+        path: '/api/admin/users',
+        handler: 'createUserAdmin',
+        auth: 'admin',
+        status: 201,
+        run: (ctx) =>
+          s.createUserAdmin({
+            email: this.requireString(ctx.body, 'email'),
+            password: this.requireString(ctx.body, 'password'),
+            name: this.requireString(ctx.body, 'name'),
+          }),
+      },
       // The config API: /api/system-config, and from 3.2 /api/admin/config too (the old path kept, deprecated).
       ...[...new Set(['/api/system-config', configEndpointFor(this.version).path])].flatMap((path) => [
         { method: 'GET', path, handler: 'getConfig', auth: 'admin', run: () => s.config } as const,

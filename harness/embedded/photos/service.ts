@@ -181,6 +181,11 @@ export class PhotosService {
     return mapUserAdmin(user);
   }
 
+  /** POST /api/admin/users: a local (password) user, made by the admin. */
+  createUserAdmin(dto: { email: string; password: string; name: string }) {
+    return mapUserAdmin(this.createUser({ email: dto.email.toLowerCase(), name: dto.name }, dto.password));
+  }
+
   login(dto: { email: string; password: string }) {
     if (!this.config.passwordLogin.enabled) throw new HttpError(401, 'Password login has been disabled');
     const user = this.byEmail(dto.email.toLowerCase());
