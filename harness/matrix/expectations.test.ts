@@ -145,7 +145,7 @@ describe('mistakes in an expectations file', () => {
   });
 
   it('names a mistyped condition key and the key it probably meant', () => {
-    expectMistake('- when: { immich: "<3.0.0" }', '- when: { imich: "<3.0.0" }', 'imich', 'unknown key "imich" in scenarios.auto-register.off[0].when — did you mean "immich"?');
+    expectMistake('"off":\n      - when: { immich: "<3.0.0" }', '"off":\n      - when: { imich: "<3.0.0" }', 'imich', 'unknown key "imich" in scenarios.auto-register.off[0].when — did you mean "immich"?');
   });
 
   it('refuses a known bug without an https link', () => {
