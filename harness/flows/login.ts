@@ -79,6 +79,46 @@ export async function webLogin(target: LoginTarget, user: Credentials, opts: { a
   return result;
 }
 
+/** What the login page did on its own, without a login: see `visitLoginPage`. */
+export interface LoginPageVisit {
+  flow: 'web';
+  status: number;
+  facts: { authorizeRequests: number; leftForIdp: boolean; buttonShown: boolean };
+  screenshot?: () => Promise<Buffer>;
+  retries?: string[];
+  trace?: () => Promise<Buffer | undefined>;
+}
+
+/** More authorize requests than this from one page load is a redirect storm: counting stops there. */
+export const STORM = 5;
+
+/**
+ * Web, the login page alone (`query` e.g. "?autoLaunch=0"): how many authorize requests it made before it
+ * settled (left for the IdP, or idle on the photo server), whether it left, and whether it shows the OAuth button.
+ */
+export async function visitLoginPage(target: LoginTarget, query = ''): Promise<LoginPageVisit> {
+  const page = await newPage(target.context);
+  let authorizeRequests = 0;
+  let storm: () => void = () => {};
+  const stormed = new Promise<void>((resolve) => (storm = resolve));
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/oauth/authorize' && ++authorizeRequests >= STORM) storm();
+  });
+  const landed = await step('web: open the photo server login page', () => page.goto(`${target.photosUrl}/auth/login${query}`));
+  const leftForIdp = () => new URL(page.url()).origin === target.idpOrigin;
+  // Settled: at the IdP's pages, or no request for a while on the photo server's page, or a storm.
+  await step('web: wait for the login page to settle', () =>
+    Promise.race([page.waitForURL((url) => url.origin === target.idpOrigin), page.waitForLoadState('networkidle'), stormed]),
+  );
+  const buttonShown = !leftForIdp() && (await page.getByRole('button', { name: target.buttonText ?? 'Login with OAuth' }).isVisible().catch(() => false));
+  return {
+    flow: 'web',
+    status: landed?.status() ?? 0,
+    facts: { authorizeRequests: Math.min(authorizeRequests, STORM), leftForIdp: leftForIdp(), buttonShown },
+    screenshot: () => page.screenshot(),
+  };
+}
+
 /**
  * Mobile: the harness plays the app. It asks the photo server to authorize with the app's redirect URI, lets the
  * browser complete the IdP's pages, catches the navigation to the app scheme (directly, or through the

@@ -31,10 +31,10 @@ export interface Rule {
   skip?: string;
   because?: string;
   /**
-   * The answer comes at discovery, before any token request, so the `login` rules (about the token exchange and
-   * the ID token) do not apply to it.
+   * The answer comes before any token request (at discovery, or on the login page), so the `login` rules (about
+   * the token exchange and the ID token) do not apply to it.
    */
-  atDiscovery?: boolean;
+  beforeToken?: boolean;
   /** The expectation is what should happen; a known upstream bug makes the product answer `observed` instead. */
   knownBug?: KnownBug;
   /** `file:line` of the rule, to point a reader at it. */
@@ -64,7 +64,7 @@ export interface KnownBug {
 }
 
 export type Expected =
-  | { outcome: Outcome; because?: string; knownBug?: KnownBug; unconfirmed?: string; rule: string }
+  | { outcome: Outcome; because?: string; knownBug?: KnownBug; unconfirmed?: string; beforeToken?: true; rule: string }
   | { skip: string; rule: string };
 
 export function loadExpectations(path: string = defaultExpectationsPath, matrix: Matrix = loadMatrix()): Expectations {
@@ -133,7 +133,7 @@ export function loadExpectations(path: string = defaultExpectationsPath, matrix:
 const conditionKeys = ['immich', 'idp', 'idpVersion', 'variant', 'settings'];
 
 function readRule(src: YamlSource, at: Located, where: string, matrix: Matrix, loginLevel: boolean): Rule {
-  const keys = src.map(at, where, { optional: loginLevel ? ['when', 'expect', 'because'] : ['when', 'expect', 'skip', 'because', 'knownBug', 'atDiscovery'] });
+  const keys = src.map(at, where, { optional: loginLevel ? ['when', 'expect', 'because'] : ['when', 'expect', 'skip', 'because', 'knownBug', 'beforeToken'] });
   const rule: Rule = { when: {}, source: src.where(at) };
   const whenAt = keys.get('when');
   if (whenAt) rule.when = readCondition(src, whenAt, `${where}.when`, matrix);
@@ -147,10 +147,10 @@ function readRule(src: YamlSource, at: Located, where: string, matrix: Matrix, l
   if (skipAt) rule.skip = src.string(skipAt, `${where}.skip`);
   const becauseAt = keys.get('because');
   if (becauseAt) rule.because = src.string(becauseAt, `${where}.because`);
-  const discoveryAt = keys.get('atDiscovery');
+  const discoveryAt = keys.get('beforeToken');
   if (discoveryAt) {
-    if (!src.boolean(discoveryAt, `${where}.atDiscovery`)) src.fail(discoveryAt.key, `${where}.atDiscovery can only be true`, 'remove it, or write `atDiscovery: true`');
-    rule.atDiscovery = true;
+    if (!src.boolean(discoveryAt, `${where}.beforeToken`)) src.fail(discoveryAt.key, `${where}.beforeToken can only be true`, 'remove it, or write `beforeToken: true`');
+    rule.beforeToken = true;
   }
   const bugAt = keys.get('knownBug');
   if (bugAt) {
@@ -235,7 +235,7 @@ function matches(when: Condition, cell: Cell): boolean {
 function resolve(expectations: Expectations, scenarioId: string, caseId: string, cell: Cell): Expected | undefined {
   const caseRule = expectations.scenarios[scenarioId]?.[caseId]?.find((r) => matches(r.when, cell));
   if (caseRule?.skip !== undefined) return { skip: caseRule.skip, rule: caseRule.source };
-  const chosen = (caseRule?.atDiscovery ? undefined : expectations.login.find((r) => matches(r.when, cell))) ?? caseRule;
+  const chosen = (caseRule?.beforeToken ? undefined : expectations.login.find((r) => matches(r.when, cell))) ?? caseRule;
   if (!chosen?.expect) return undefined;
   const unconfirmedBecause = expectations.unconfirmed.find((u) => matches(u.when, cell))?.because;
   return {
@@ -244,6 +244,7 @@ function resolve(expectations: Expectations, scenarioId: string, caseId: string,
     ...(chosen.because ? { because: chosen.because } : {}),
     ...(chosen.knownBug ? { knownBug: structuredClone(chosen.knownBug) } : {}),
     ...(unconfirmedBecause ? { unconfirmed: unconfirmedBecause } : {}),
+    ...(chosen.beforeToken ? { beforeToken: true as const } : {}),
   };
 }
 

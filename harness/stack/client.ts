@@ -10,7 +10,7 @@ import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
 import { HarnessFault, faultKindOf, type FaultKind } from '../flows/faults.js';
 import { oauthDefaultsFor } from '../../products/immich/settings.js';
-import { mobileLogin, webLogin, type CallbackChange, type LoginResult } from '../flows/login.js';
+import { mobileLogin, visitLoginPage, webLogin, type CallbackChange, type LoginPageVisit, type LoginResult, type LoginTarget } from '../flows/login.js';
 import { sharedLoginSlots } from '../flows/pacing.js';
 import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
 import { controlFor } from '../idp/connect.js';
@@ -128,19 +128,39 @@ export class StackClient {
    * never retried.
    */
   async login(flow: Flow, user: { username: string; password: string }, opts: { autoLaunch?: boolean; callback?: CallbackChange } = {}): Promise<LoginResult> {
-    const browser = this.browser;
-    if (!browser) throw new Error('login: this stack client was made without a browser');
     if (flow !== 'web' && flow !== 'mobile' && flow !== 'mobile-override') {
       throw new Error(`login: flow "${flow}" is not a login flow (web, mobile, mobile-override)`);
     }
+    return this.inFreshContext('login', (target) =>
+      flow === 'web'
+        ? webLogin(target, user, opts)
+        : mobileLogin(target, user, { override: flow === 'mobile-override', ...(opts.callback ? { callback: opts.callback } : {}) }),
+    );
+  }
+
+  /** The login page alone (see visitLoginPage): what it does on its own, with no login made. */
+  visitLoginPage(query = ''): Promise<LoginPageVisit> {
+    return this.inFreshContext('visitLoginPage', (target) => visitLoginPage(target, query));
+  }
+
+  /**
+   * Runs a browser flow in a context of its own, after one of the run's login slots, started again from a new
+   * context after a harness fault (a bounded number of times, the retries travel with the result).
+   */
+  private async inFreshContext<R extends { retries?: string[]; trace?: () => Promise<Buffer | undefined> }>(
+    what: string,
+    run: (target: LoginTarget) => Promise<R>,
+  ): Promise<R> {
+    const browser = this.browser;
+    if (!browser) throw new Error(`${what}: this stack client was made without a browser`);
     await this.settle();
     const retries: string[] = [];
     return sharedLoginSlots().run(async () => {
       for (let attempt = 1; ; attempt++) {
         const context = await browser.newContext();
-        // Every login is traced; a trace is kept only for a verdict that failed or a harness fault.
+        // Every flow is traced; a trace is kept only for a verdict that failed or a harness fault.
         const tracing = tracesOn() && (await context.tracing.start({ snapshots: true, screenshots: false }).then(() => true, () => false));
-        const target = {
+        const target: LoginTarget = {
           photosUrl: this.info.photos.url,
           idpOrigin: this.info.idp.origin,
           version: this.info.photos.version,
@@ -150,7 +170,7 @@ export class StackClient {
           buttonText: this.buttonText,
         };
         try {
-          const result = flow === 'web' ? await webLogin(target, user, opts) : await mobileLogin(target, user, { override: flow === 'mobile-override', ...(opts.callback ? { callback: opts.callback } : {}) });
+          const result = await run(target);
           this.lastContext = context;
           if (retries.length) result.retries = retries;
           if (tracing) result.trace = () => traceOf(context);

@@ -36,7 +36,7 @@ describe('a real Keycloak built from Maven Central', () => {
     const out = join(work, 'run');
     const idps = 'keycloak-26.7.3__post,keycloak-26.4.7__basic';
     const r = await runCli(['run', '--backend', 'docker', '--images', 'local', '--idp', idps, '--immich', 'v1.113.0,v3.1.0', '--out', out]);
-    expect(r.out).toMatch(/28 passed, 0 failed, 0 harness faults, 0 not run \(\d+ cases judged, 4 cells, docker backend\)/);
+    expect(r.out).toMatch(/32 passed, 0 failed, 0 harness faults, 0 not run \(\d+ cases judged, 4 cells, docker backend\)/);
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
     for (const cell of report.cells) {
@@ -45,7 +45,7 @@ describe('a real Keycloak built from Maven Central', () => {
       expect(cell.provenance.photos).toMatch(/^reference model of Immich/);
       const flows = new Set(cell.results.flatMap((s) => s.cases.map((c) => c.flow)));
       expect(flows).toEqual(new Set(['web', 'mobile', 'mobile-override']));
-      expect(cell.results.map((s) => s.scenario).sort()).toEqual(['account-linking', 'auto-register', 'callback-checks', 'claims-at-creation-only', 'email-required', 'issuer-url', 'wrong-client-secret']);
+      expect(cell.results.map((s) => s.scenario).sort()).toEqual(['account-linking', 'auto-launch', 'auto-register', 'callback-checks', 'claims-at-creation-only', 'email-required', 'issuer-url', 'wrong-client-secret']);
     }
     expect(await anythingOfTheHarness()).toEqual({ containers: [], networks: [] });
   });
