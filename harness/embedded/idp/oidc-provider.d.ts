@@ -13,6 +13,8 @@ declare module 'oidc-provider' {
     headers: Record<string, string | string[] | undefined>;
     response: { get(field: string): string };
     redirect(url: string): void;
+    /** Koa: sets a response header. */
+    set(field: string, value: string): void;
     oidc?: {
       route?: string;
       client?: { clientId: string; metadata(): AnyObject };

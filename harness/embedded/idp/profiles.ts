@@ -38,6 +38,8 @@ export interface Profile {
   encryption: boolean;
   /** Whether the authorization response (the redirect back with the code) also carries the granted `scope`. */
   scopeInCodeResponse: boolean;
+  /** A GET of an unknown path: 404, or 200 with the IdP's HTML portal page (Authelia's single-page app). */
+  unknownPaths: 'not-found' | 'portal-page';
 }
 
 const AUTHENTIK_ROUTES = {
@@ -74,6 +76,7 @@ const authentik = (emailVerified: boolean, name: string): Profile => ({
   signing: 'settings',
   encryption: true,
   scopeInCodeResponse: false,
+  unknownPaths: 'not-found',
 });
 
 const authelia = (style: 'authelia-4.38' | 'authelia-4.39', name: string): Profile => ({
@@ -97,6 +100,9 @@ const authelia = (style: 'authelia-4.38' | 'authelia-4.39', name: string): Profi
   encryption: false,
   // Real 4.38.9, 4.39.0 and 4.39.20 redirect with code, iss, scope and state (the mobile redirect shows it).
   scopeInCodeResponse: true,
+  // Real 4.39.20 answers a wrong discovery path with its portal (200, text/html): Immich then reports
+  // "unexpected response content-type", not a status code.
+  unknownPaths: 'portal-page',
 });
 
 // Keycloak 26 (checked against real 26.4.7 and 26.7.3 built from the Maven Central distribution): a realm
@@ -125,6 +131,7 @@ const keycloak: Profile = {
   signing: 'rs256',
   encryption: false,
   scopeInCodeResponse: false,
+  unknownPaths: 'not-found',
 };
 
 const plain: Profile = {
@@ -144,6 +151,7 @@ const plain: Profile = {
   signing: 'rs256',
   encryption: false,
   scopeInCodeResponse: false,
+  unknownPaths: 'not-found',
 };
 
 interface ProfileEntry {

@@ -127,6 +127,17 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
     }
   });
 
+  // An unknown path answers the portal page where the modelled IdP serves its single-page app for any route.
+  if (profile.unknownPaths === 'portal-page') {
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.method !== 'GET' || ctx.status !== 404 || ctx.oidc?.route) return;
+      ctx.status = 200;
+      ctx.set('content-type', 'text/html; charset=utf-8');
+      ctx.body = `<!DOCTYPE html><html><head><title>${profile.name}</title></head><body><div id="root"></div></body></html>`;
+    });
+  }
+
   // The code response carries the granted scope where the modelled IdP sends it (Authelia).
   if (profile.scopeInCodeResponse) {
     provider.use(async (ctx, next) => {
