@@ -92,9 +92,10 @@ describe('expected outcomes by version', () => {
     }
   });
 
-  it('lets a case answered at discovery win over the login rules, which are about the token exchange', () => {
-    expect(expectedOutcome(expectations, 'issuer-url', 'wrong-path', autheliaPost('v1.113.0'))).toMatchObject({
-      outcome: { status: 500, message: 'Error in OAuth discovery: OPError: expected 200 OK, got: 404 Not Found' },
+  it('lets a case answered before the token request win over the login rules, which are about the token exchange', () => {
+    expect(expectedOutcome(expectations, 'issuer-url', 'http-scheme', autheliaPost('v1.113.0'))).toMatchObject({
+      outcome: { status: 500, message: 'Error in OAuth discovery: Error: socket hang up' },
+      beforeToken: true,
     });
     // The same cell's callback reaches the token request, where the login rule decides.
     expect(expectedOutcome(expectations, 'callback-checks', 'no-state', autheliaPost('v1.113.0'))).toMatchObject({
