@@ -156,3 +156,32 @@ describe('the compatibility answer', () => {
     expect(row!.slice(1).map((c) => /^\[(.*?)\]\(/.exec(c)?.[1])).toEqual(['✓ fails with 500 "Failed to finish oauth" (1)', '✓ works (1)']);
   });
 });
+
+describe('known upstream bugs and unconfirmed expectations', () => {
+  function withMarks() {
+    const r = embeddedSample();
+    const a = r.cells[0]!;
+    const [first, second] = a.results[0]!.cases.length ? [a.results[0]!, a.results[1]!] : [a.results[1]!, a.results[0]!];
+    first.cases[0] = { ...first.cases[0]!, knownBug: { link: 'https://example.test/issues/1', reproduces: true } };
+    second.cases[0] = { ...second.cases[0]!, knownBug: { link: 'https://example.test/issues/2', reproduces: false } };
+    for (const res of a.results) res.cases = res.cases.map((c) => ({ ...c, unconfirmed: 'no source or run of this version' }));
+    return r;
+  }
+
+  it('lists the known bugs, the one that no longer reproduces first, with their links', () => {
+    const md = toMarkdown(withMarks());
+    const section = md.slice(md.indexOf('## Known upstream bugs'), md.indexOf('## Compatibility'));
+    expect(section).toContain('1 case(s) still answer as the bug makes them, 1 no longer do');
+    expect(section.indexOf('https://example.test/issues/2')).toBeLessThan(section.indexOf('https://example.test/issues/1'));
+    expect(section).toMatch(/\*\*no longer reproduces\*\* \(the fix may have landed\)/);
+    expect(md).toContain('✓ known bug no longer reproduces');
+  });
+
+  it('marks a cell judged against unconfirmed expectations in the table and says why in its details', () => {
+    const md = toMarkdown(withMarks());
+    const rows = compatibilityRows(md);
+    expect(rows.slice(2).flat().filter((t) => t.includes('· unconfirmed'))).toHaveLength(1);
+    expect(md).toContain('Expectations unconfirmed: no source or run of this version');
+    expect(md).toContain('(expectation unconfirmed)');
+  });
+});
