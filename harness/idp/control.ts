@@ -35,6 +35,8 @@ export interface NewIdpClient {
   twoFactor?: boolean;
   /** What the IdP does wrong for this client, as a broken or hostile IdP would (capabilities.forges only). */
   forge?: Forgery;
+  /** A public client: no secret (token_endpoint_auth_method none), PKCE required (capabilities.publicClients only). */
+  public?: boolean;
 }
 
 /**
@@ -77,6 +79,8 @@ export interface IdpCapabilities {
   preferredUsername: 'settable' | 'is-username';
   /** The IdP can forge tokens for a client (NewIdpClient.forge): only the embedded provider can. */
   forges?: boolean;
+  /** The IdP registers public clients (NewIdpClient.public) through this control. */
+  publicClients?: boolean;
 }
 
 /** Refuses a preferred username the IdP cannot send, rather than dropping it without a word. */

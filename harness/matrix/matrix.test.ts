@@ -85,7 +85,7 @@ describe('the real matrix', () => {
     for (const cell of expandCells(matrix, 'docker')) {
       const scenarios = scenariosFor(cell, matrix);
       if (cell.idp.variant === 'encryption-key') expect(scenarios).toEqual(['jwe-rejected']);
-      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'id-token-checks', 'signing-algorithm']);
+      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'id-token-checks', 'signing-algorithm', 'public-client']);
       else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks', 'account-linking', 'auto-launch']);
     }
   });

@@ -91,6 +91,9 @@ export class StackClient {
       ...client,
     });
     // Capabilities are known once a call has answered; a real IdP's control would register the client as is.
+    if (client.public && !this.idp.capabilities.publicClients) {
+      throw new Error('useOAuth: this IdP control registers no public clients; run the scenario where capabilities.publicClients is set');
+    }
     if (client.forge && !this.idp.capabilities.forges) {
       throw new Error(`useOAuth: this IdP cannot forge tokens (${client.forge}); only the embedded provider can: run the scenario on oidc-provider cells`);
     }

@@ -144,6 +144,7 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
     customClaimsScope: profile.customClaimsScope,
     preferredUsername: profile.claimStyle === 'plain' ? 'settable' : 'is-username',
     forges: idToken.idTokenAlg === 'RS256' && !idToken.idTokenEncryption,
+    publicClients: true,
   };
   const control: IdpControl = {
     capabilities,

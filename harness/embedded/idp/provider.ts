@@ -47,12 +47,12 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
 
   const clientMetadata = (c: StoredClient): AdapterPayload => ({
     client_id: c.clientId,
-    client_secret: c.clientSecret,
+    ...(c.public ? {} : { client_secret: c.clientSecret }),
     redirect_uris: c.redirectUris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
     // oidc-provider accepts basic and post alike for either; the profile's enforcement is below.
-    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    token_endpoint_auth_method: c.public ? 'none' : c.tokenEndpointAuthMethod,
     // Custom schemes (app.immich:///oauth-callback) are only accepted for native clients.
     application_type: c.redirectUris.every((u) => /^https?:/.test(u)) ? 'web' : 'native',
     id_token_signed_response_alg: idToken.idTokenAlg,
@@ -89,7 +89,8 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
       revocation: { enabled: false },
       introspection: { enabled: false },
     },
-    pkce: { required: () => false },
+    // PKCE is required of public clients only (a confidential one may go without, as Immich 1.113 does).
+    pkce: { required: (_ctx: unknown, client: { clientId: string }) => store.client(client.clientId)?.public === true },
     ttl: { AccessToken: 3600, AuthorizationCode: 120, IdToken: 3600, Interaction: 900, Session: 3600, Grant: 3600 },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => o.interactionPath(interaction.uid) },
     findAccount: async (_ctx: unknown, sub: string) => {

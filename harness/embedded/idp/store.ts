@@ -22,6 +22,8 @@ export interface StoredClient {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   consent: 'implicit' | 'explicit';
   forge?: Forgery;
+  /** No secret: token_endpoint_auth_method none, PKCE required. */
+  public?: true;
 }
 
 export class BadRequest extends Error {}
@@ -103,11 +105,12 @@ export class IdpStore {
     }
     const client: StoredClient = {
       clientId: `client${randomAlnum(12)}`,
-      clientSecret: randomAlnum(48),
+      clientSecret: input.public ? '' : randomAlnum(48),
       redirectUris: [...input.redirectUris],
       tokenEndpointAuthMethod: method,
       consent,
       ...(input.forge ? { forge: input.forge } : {}),
+      ...(input.public ? { public: true as const } : {}),
     };
     this.clients.set(client.clientId, client);
     return {

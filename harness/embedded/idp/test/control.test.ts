@@ -23,7 +23,7 @@ describe('the HTTP control API', () => {
   it('creates users and clients that a relying party then signs in with', async () => {
     const control = httpIdpControl(idp.controlUrl, idp.controlToken);
     const client = await control.createClient({ redirectUris: [REDIRECT], tokenEndpointAuthMethod: 'client_secret_post' });
-    expect(control.capabilities).toEqual({ customClaimsScope: 'immich', preferredUsername: 'is-username', forges: true });
+    expect(control.capabilities).toEqual({ customClaimsScope: 'immich', preferredUsername: 'is-username', forges: true, publicClients: true });
     expect(client).toMatchObject({ issuer: idp.issuer, tokenEndpointAuthMethod: 'client_secret_post', idTokenAlg: 'RS256' });
     expect(client.clientSecret).toMatch(/^[A-Za-z0-9]{32,}$/);
     const user = await control.createUser({ username: unique('http'), email: 'http@example.test' });

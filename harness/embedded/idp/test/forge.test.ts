@@ -96,3 +96,26 @@ describe('forged tokens of the embedded provider', () => {
     await expect(idp.control.createClient({ redirectUris: [REDIRECT], forge: 'bad-kid' as Forgery })).rejects.toThrow(/forge must be one of/);
   });
 });
+
+describe('public clients of the embedded provider', () => {
+  it('registers a client without a secret, and requires PKCE of it', async () => {
+    const idp = await plain('plain');
+    const client = await idp.control.createClient({ redirectUris: [REDIRECT], public: true });
+    expect(client.clientSecret).toBe('');
+    const user = await idp.control.createUser({ username: unique('pub'), email: 'p@example.test' });
+    const agent = caAgent(plain.ca.certPem);
+    try {
+      const auth = new URL(`${idp.issuer}/auth`);
+      for (const [k, v] of Object.entries({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's' })) auth.searchParams.set(k, v);
+      // Without a code challenge the provider sends the browser back with invalid_request.
+      const back = await fetch(auth, { dispatcher: agent, redirect: 'manual' });
+      expect(new URL(back.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+      auth.searchParams.set('code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+      auth.searchParams.set('code_challenge_method', 'S256');
+      const callback = await signInByForm(agent, auth, user, REDIRECT);
+      expect(callback.searchParams.get('code')).toBeTruthy();
+    } finally {
+      await agent.close();
+    }
+  });
+});
