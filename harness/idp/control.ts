@@ -37,6 +37,11 @@ export interface NewIdpClient {
   forge?: Forgery;
   /** A public client: no secret (token_endpoint_auth_method none), PKCE required (capabilities.publicClients only). */
   public?: boolean;
+  /**
+   * Userinfo as a signed JWT (userinfo_signed_response_alg RS256), and an ID token with protocol claims only, so
+   * the relying party reads the profile from userinfo (capabilities.forges only: the embedded provider).
+   */
+  signedUserinfo?: boolean;
 }
 
 /**

@@ -34,6 +34,10 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
 
   const sign = (payload: JWTPayload, k: SigningKey) => new SignJWT(payload).setProtectedHeader({ alg: k.alg, kid: k.kid, typ: 'JWT' }).sign(k.key);
 
+  // Only the protocol claims stay, so the relying party has to ask userinfo for the profile (Immich 2.6+ asks
+  // only when the ID token has no email).
+  const protocolOnly = (payload: JWTPayload) => sign(Object.fromEntries(Object.entries(payload).filter(([k]) => PROTOCOL_CLAIMS.includes(k))), own);
+
   async function forge(idToken: string, forgery: Forgery): Promise<string> {
     const payload = decodeJwt(idToken);
     const now = Math.floor(Date.now() / 1000);
@@ -68,12 +72,8 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
       case 'es256':
         ec ??= extraKey('ec', 'ES256');
         return sign(payload, ec);
-      case 'userinfo-other-sub': {
-        // Only the protocol claims stay, so the relying party has to ask userinfo for the profile (Immich 2.6+
-        // asks only when the ID token has no email).
-        const kept = Object.entries(payload).filter(([k]) => PROTOCOL_CLAIMS.includes(k));
-        return sign(Object.fromEntries(kept), own);
-      }
+      case 'userinfo-other-sub':
+        return protocolOnly(payload);
     }
   }
 
@@ -94,7 +94,13 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
       return;
     }
     const clientId = ctx.oidc?.client?.clientId;
-    const forgery = clientId ? store.client(clientId)?.forge : undefined;
+    const stored = clientId ? store.client(clientId) : undefined;
+    if (route === 'token' && stored?.signedUserinfo && typeof body['id_token'] === 'string') {
+      // The profile comes from the signed userinfo only: the ID token keeps its protocol claims.
+      body['id_token'] = await protocolOnly(decodeJwt(body['id_token']));
+      return;
+    }
+    const forgery = stored?.forge;
     if (!forgery) return;
     if (route === 'token' && typeof body['id_token'] === 'string') {
       body['id_token'] = await forge(body['id_token'], forgery);

@@ -56,6 +56,7 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
     // Custom schemes (app.immich:///oauth-callback) are only accepted for native clients.
     application_type: c.redirectUris.every((u) => /^https?:/.test(u)) ? 'web' : 'native',
     id_token_signed_response_alg: idToken.idTokenAlg,
+    ...(c.signedUserinfo ? { userinfo_signed_response_alg: 'RS256' } : {}),
     ...(encryptionKey
       ? {
           id_token_encrypted_response_alg: JWE.alg,
@@ -86,6 +87,8 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
       devInteractions: { enabled: false },
       encryption: { enabled: Boolean(encryptionKey) },
       userinfo: { enabled: true },
+      // Signed userinfo only for a client that asks for it (NewIdpClient.signedUserinfo).
+      jwtUserinfo: { enabled: Boolean(signing) },
       revocation: { enabled: false },
       introspection: { enabled: false },
     },

@@ -24,6 +24,8 @@ export interface StoredClient {
   forge?: Forgery;
   /** No secret: token_endpoint_auth_method none, PKCE required. */
   public?: true;
+  /** Userinfo signed RS256; the ID token carries protocol claims only. */
+  signedUserinfo?: true;
 }
 
 export class BadRequest extends Error {}
@@ -111,6 +113,7 @@ export class IdpStore {
       consent,
       ...(input.forge ? { forge: input.forge } : {}),
       ...(input.public ? { public: true as const } : {}),
+      ...(input.signedUserinfo ? { signedUserinfo: true as const } : {}),
     };
     this.clients.set(client.clientId, client);
     return {
