@@ -10,9 +10,9 @@ import { REDIRECT, sharedProviders, signInByForm, unique } from './helpers.js';
 const plain = sharedProviders('oidc-provider');
 
 /** A code flow without a relying-party library: the raw token response and userinfo, and the JWKS after them. */
-async function rawLogin(forge?: Forgery) {
+async function rawLogin(forge?: Forgery, extra: { signedUserinfo?: boolean } = {}) {
   const idp = await plain('plain');
-  const client = await idp.control.createClient({ redirectUris: [REDIRECT], tokenEndpointAuthMethod: 'client_secret_post', ...(forge ? { forge } : {}) });
+  const client = await idp.control.createClient({ redirectUris: [REDIRECT], tokenEndpointAuthMethod: 'client_secret_post', ...(forge ? { forge } : {}), ...extra });
   const user = await idp.control.createUser({ username: unique('forge'), email: 'f@example.test' });
   const agent = caAgent(plain.ca.certPem);
   try {
@@ -23,10 +23,13 @@ async function rawLogin(forge?: Forgery) {
     const callback = await signInByForm(agent, auth, user, REDIRECT);
     const body = new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT, client_id: client.clientId, client_secret: client.clientSecret });
     const tokens = await get(String(meta['token_endpoint']), { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const userinfo = await get(String(meta['userinfo_endpoint']), { headers: { authorization: `Bearer ${String(tokens['access_token'])}` } });
+    const answer = await fetch(String(meta['userinfo_endpoint']), { dispatcher: agent, headers: { authorization: `Bearer ${String(tokens['access_token'])}` } });
+    const userinfoType = answer.headers.get('content-type') ?? '';
+    const text = await answer.text();
+    const userinfo = (userinfoType.startsWith('application/jwt') ? decodeJwt(text) : JSON.parse(text)) as Record<string, unknown>;
     const jwks = (await get(String(meta['jwks_uri']))) as unknown as JSONWebKeySet;
     const idToken = String(tokens['id_token']);
-    return { idp, client, idToken, claims: decodeJwt(idToken), header: decodeProtectedHeader(idToken), userinfo, jwks, verify: () => jwtVerify(idToken, createLocalJWKSet(jwks)) };
+    return { idp, client, idToken, claims: decodeJwt(idToken), header: decodeProtectedHeader(idToken), userinfo, userinfoType, jwks, verify: () => jwtVerify(idToken, createLocalJWKSet(jwks)) };
   } finally {
     await agent.close();
   }
@@ -89,6 +92,14 @@ describe('forged tokens of the embedded provider', () => {
     expect(r.claims).not.toHaveProperty('email');
     expect(r.userinfo['sub']).not.toBe(r.claims.sub);
     expect(r.userinfo['email']).toBe('f@example.test');
+  });
+
+  it('answers userinfo as a signed JWT for a client that asks, with the profile there and not in the ID token', async () => {
+    const r = await rawLogin(undefined, { signedUserinfo: true });
+    expect(r.userinfoType).toMatch(/^application\/jwt/);
+    expect(r.userinfo['email']).toBe('f@example.test');
+    expect(r.claims).not.toHaveProperty('email');
+    await expect(r.verify()).resolves.toBeDefined();
   });
 
   it('refuses a forgery it does not know', async () => {
