@@ -7,7 +7,8 @@ import { ensureImage, imagesFor } from './images.js';
 
 describe('catalog and images', () => {
   it('lists only versions every version table can answer for', () => {
-    expect(catalog.immich).toEqual(['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0']);
+    expect(catalog.immich).toEqual(['v1.113.0', 'v1.132.3', 'v2.7.5', 'v3.1.0', 'v3.2.2', 'v3.3.1']);
+    expect(catalog['oidc-provider']).toHaveLength(1); // the installed oidc-provider
     for (const v of catalog.immich!) expect(() => immichFacts(v)).not.toThrow();
     for (const v of catalog.authelia!) expect(() => autheliaFeatures(v)).not.toThrow();
     for (const v of catalog.authentik!) expect(() => authentikFacts(v)).not.toThrow();
