@@ -38,8 +38,11 @@ export interface Profile {
   encryption: boolean;
   /** Whether the authorization response (the redirect back with the code) also carries the granted `scope`. */
   scopeInCodeResponse: boolean;
-  /** A GET of an unknown path: 404, or 200 with the IdP's HTML portal page (Authelia's single-page app). */
-  unknownPaths: 'not-found' | 'portal-page';
+  /**
+   * A GET of an unknown path: oidc-provider's own 404; 200 with the IdP's HTML portal page (Authelia's
+   * single-page app); or 404 with a JSON error naming the status (Keycloak).
+   */
+  unknownPaths: 'not-found' | 'portal-page' | 'json-error';
 }
 
 const AUTHENTIK_ROUTES = {
@@ -131,7 +134,9 @@ const keycloak: Profile = {
   signing: 'rs256',
   encryption: false,
   scopeInCodeResponse: false,
-  unknownPaths: 'not-found',
+  // Real 26.4.7 and 26.7.3 answer a path they do not know with 404 and an error "HTTP 404 Not Found" (what openid-client 5
+  // in Immich 1.113 reported: "OPError: HTTP 404 Not Found"; the body shape is inferred from that message).
+  unknownPaths: 'json-error',
 };
 
 const plain: Profile = {

@@ -131,11 +131,16 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
     }
   });
 
-  // An unknown path answers the portal page where the modelled IdP serves its single-page app for any route.
-  if (profile.unknownPaths === 'portal-page') {
+  // An unknown path answers as the modelled IdP does (profile.unknownPaths).
+  if (profile.unknownPaths !== 'not-found') {
     provider.use(async (ctx, next) => {
       await next();
       if (ctx.method !== 'GET' || ctx.status !== 404 || ctx.oidc?.route) return;
+      if (profile.unknownPaths === 'json-error') {
+        ctx.status = 404;
+        ctx.body = { error: 'HTTP 404 Not Found' };
+        return;
+      }
       ctx.status = 200;
       ctx.set('content-type', 'text/html; charset=utf-8');
       ctx.body = `<!DOCTYPE html><html><head><title>${profile.name}</title></head><body><div id="root"></div></body></html>`;
