@@ -70,7 +70,7 @@ describe('idp-harness run --backend docker', () => {
     expect(cell!.reason).toMatch(/^image idp-harness\.invalid\/never:0 unavailable \(.+\)/);
     expect(cell!.results.every((s) => s.status === 'not-run')).toBe(true);
     expect(r.out).toMatch(/not run: immich-v3\.1\.0__authelia-4\.39\.20__post__docker: image /);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/not run: image/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/not run, 1 cell: image idp-harness\.invalid\/never:0 unavailable/);
     // A registry outage is not green: the not-run cell fails the run unless a partial matrix is allowed…
     expect(r.out).toMatch(/pass --allow-not-run to accept a partial matrix/);
     expect(r.code).toBe(1);
