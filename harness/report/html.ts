@@ -194,6 +194,8 @@ export function toHtml(report: RunReport, options: HtmlOptions = {}): string {
         )
         .join('')}</ul>`
     : '';
+  // The not-run reasons are numbered once for the whole page, not once per cell.
+  const ref = notRunRef(notRunGroups(report));
   const bugs = knownBugs(report);
   const knownBugList = bugs.length
     ? `<h2>Known upstream bugs (${report.backend} backend)</h2><p>${esc(knownBugLines(report)[0]!)}.</p><ul id="known-bugs">${bugs
@@ -224,7 +226,7 @@ ${knownBugList}
 <p class="note">${esc(backendSentence(report))}.</p>
 ${matrixTable(report)}
 <h2>Details (${report.backend} backend)</h2>
-${report.cells.map((cr) => cellSection(cr, opts, notRunRef(notRunGroups(report)))).join('\n')}
+${report.cells.map((cr) => cellSection(cr, opts, ref)).join('\n')}
 <h2>Images (${report.backend} backend)</h2>
 ${images}
 </body></html>
