@@ -33,7 +33,7 @@ export function settingSupport(product: IdpProduct, key: SettingKey): SettingSup
 
 /** The products that have `key`, for messages. */
 export function productsWith(key: SettingKey): string[] {
-  return [...[...idpProducts.keys()].filter((id) => settingSupport(id, key)), ...(settingSupport(PLAIN_IDP, key) ? [PLAIN_IDP] : [])];
+  return [...idpProducts.keys(), PLAIN_IDP].filter((id) => settingSupport(id, key));
 }
 
 /** Why a version cannot carry these settings, or undefined when it can. */
