@@ -42,6 +42,11 @@ export interface NewIdpClient {
    * the relying party reads the profile from userinfo (capabilities.forges only: the embedded provider).
    */
   signedUserinfo?: boolean;
+  /**
+   * PKCE required of this confidential client; 'required-unadvertised': and discovery leaves out
+   * code_challenge_methods_supported while this is the newest client (capabilities.forges only).
+   */
+  pkce?: 'required' | 'required-unadvertised';
 }
 
 /**
@@ -59,8 +64,14 @@ export const FORGERIES = [
   'rotated-key', // signed with a new key, published in the JWKS from then on
   'es256', // signed ES256 with a published P-256 key
   'userinfo-other-sub', // an ID token with protocol claims only, and userinfo answering for another subject
+  'empty-nonce', // nonce "" (Immich sends no nonce)
+  'unrequested-nonce', // a nonce the relying party never sent
+  'slow-token', // the token response held back SLOW_TOKEN_MS
 ] as const;
 export type Forgery = (typeof FORGERIES)[number];
+
+/** How long the 'slow-token' forgery holds the token response back: over openid-client 5's 3.5 s default. */
+export const SLOW_TOKEN_MS = 5000;
 
 export interface IdpClient {
   clientId: string;

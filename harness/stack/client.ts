@@ -94,7 +94,7 @@ export class StackClient {
     if (client.public && !this.idp.capabilities.publicClients) {
       throw new Error('useOAuth: this IdP control registers no public clients; run the scenario where capabilities.publicClients is set');
     }
-    if ((client.forge || client.signedUserinfo) && !this.idp.capabilities.forges) {
+    if ((client.forge || client.signedUserinfo || client.pkce) && !this.idp.capabilities.forges) {
       throw new Error(`useOAuth: this IdP cannot forge tokens (${client.forge}); only the embedded provider can: run the scenario on oidc-provider cells`);
     }
     const scope = ['openid', 'email', 'profile', this.idp.capabilities.customClaimsScope].filter(Boolean).join(' ');

@@ -3,7 +3,8 @@
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import type Provider from 'oidc-provider';
-import type { Forgery } from '../../idp/control.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SLOW_TOKEN_MS, type Forgery } from '../../idp/control.js';
 import type { KeyPair } from './keys.js';
 import type { LogBuffer } from './log.js';
 import type { IdpStore } from './store.js';
@@ -74,6 +75,12 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
         return sign(payload, ec);
       case 'userinfo-other-sub':
         return protocolOnly(payload);
+      case 'empty-nonce':
+        return sign({ ...payload, nonce: '' }, own);
+      case 'unrequested-nonce':
+        return sign({ ...payload, nonce: randomUUID() }, own);
+      case 'slow-token':
+        return idToken; // the token is right; its answer is late (below)
     }
   }
 
@@ -102,6 +109,11 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
     }
     const forgery = stored?.forge;
     if (!forgery) return;
+    if (route === 'token' && forgery === 'slow-token') {
+      log.add(`holding the token response for client ${clientId} back ${SLOW_TOKEN_MS} ms`);
+      await sleep(SLOW_TOKEN_MS);
+      return;
+    }
     if (route === 'token' && typeof body['id_token'] === 'string') {
       body['id_token'] = await forge(body['id_token'], forgery);
       log.add(`forged the ID token for client ${clientId}: ${forgery}`);

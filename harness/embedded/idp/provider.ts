@@ -92,8 +92,14 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
       revocation: { enabled: false },
       introspection: { enabled: false },
     },
-    // PKCE is required of public clients only (a confidential one may go without, as Immich 1.113 does).
-    pkce: { required: (_ctx: unknown, client: { clientId: string }) => store.client(client.clientId)?.public === true },
+    // PKCE is required of public clients, and of clients registered with `pkce` (a confidential one may
+    // otherwise go without, as Immich 1.113 does).
+    pkce: {
+      required: (_ctx: unknown, client: { clientId: string }) => {
+        const stored = store.client(client.clientId);
+        return stored?.public === true || stored?.pkce !== undefined;
+      },
+    },
     ttl: { AccessToken: 3600, AuthorizationCode: 120, IdToken: 3600, Interaction: 900, Session: 3600, Grant: 3600 },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => o.interactionPath(interaction.uid) },
     findAccount: async (_ctx: unknown, sub: string) => {
@@ -127,7 +133,10 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') {
-      (ctx.body as Record<string, unknown>)['code_challenge_methods_supported'] = profile.pkceMethods;
+      const body = ctx.body as Record<string, unknown>;
+      body['code_challenge_methods_supported'] = profile.pkceMethods;
+      // An IdP that requires PKCE without saying so (NewIdpClient.pkce).
+      if (store.newest?.pkce === 'required-unadvertised') delete body['code_challenge_methods_supported'];
     }
   });
 

@@ -26,6 +26,8 @@ export interface StoredClient {
   public?: true;
   /** Userinfo signed RS256; the ID token carries protocol claims only. */
   signedUserinfo?: true;
+  /** PKCE required; 'required-unadvertised': discovery hides it while this is the newest client. */
+  pkce?: 'required' | 'required-unadvertised';
 }
 
 export class BadRequest extends Error {}
@@ -105,6 +107,9 @@ export class IdpStore {
         throw new BadRequest(`forge needs a provider that signs ID tokens RS256 without encryption (this one: ${idToken.idTokenAlg}${idToken.idTokenEncryption ? ', JWE' : ''})`);
       }
     }
+    if (input.pkce !== undefined && input.pkce !== 'required' && input.pkce !== 'required-unadvertised') {
+      throw new BadRequest('pkce must be "required" or "required-unadvertised"');
+    }
     const client: StoredClient = {
       clientId: `client${randomAlnum(12)}`,
       clientSecret: input.public ? '' : randomAlnum(48),
@@ -114,8 +119,10 @@ export class IdpStore {
       ...(input.forge ? { forge: input.forge } : {}),
       ...(input.public ? { public: true as const } : {}),
       ...(input.signedUserinfo ? { signedUserinfo: true as const } : {}),
+      ...(input.pkce ? { pkce: input.pkce } : {}),
     };
     this.clients.set(client.clientId, client);
+    this.newest = client;
     return {
       clientId: client.clientId,
       clientSecret: client.clientSecret,
@@ -125,6 +132,9 @@ export class IdpStore {
       ...(input.forge === 'es256' ? { idTokenAlg: 'ES256' } : {}),
     };
   }
+
+  /** The client registered last: a scenario's current one (one scenario at a time drives a cell's IdP). */
+  newest: StoredClient | undefined;
 
   client(clientId: string): StoredClient | undefined {
     return this.clients.get(clientId);

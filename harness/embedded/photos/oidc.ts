@@ -64,8 +64,10 @@ class RelyingParty5 implements RelyingParty {
   ) {}
 
   private withHttpOptions<T extends object>(target: T): T {
-    const opts = this.out.httpOptions;
-    if (opts) (target as Record<symbol, unknown>)[custom5.http_options] = () => ({ ...opts });
+    // 1.113's AuthService sets openid-client 5's default timeout to 30 s (custom.setHttpOptionsDefaults); the
+    // function below replaces the defaults, so it carries that timeout too.
+    const opts = { timeout: 30_000, ...this.out.httpOptions };
+    (target as Record<symbol, unknown>)[custom5.http_options] = () => ({ ...opts });
     return target;
   }
 
