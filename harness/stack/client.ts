@@ -5,10 +5,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { caAgent } from '../ca/dispatcher.js';
+import { caAgent, caFetch } from '../ca/dispatcher.js';
 import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
-import { HarnessFault, faultKindOf, type FaultKind } from '../flows/faults.js';
+import { HarnessFault, faultKindOf, step, type FaultKind } from '../flows/faults.js';
 import { oauthDefaultsFor } from '../../products/immich/settings.js';
 import { mobileLogin, visitLoginPage, webLogin, type CallbackChange, type LoginPageVisit, type LoginResult, type LoginTarget } from '../flows/login.js';
 import { sharedLoginSlots } from '../flows/pacing.js';
@@ -23,6 +23,13 @@ const GiB = 1024 ** 3;
 
 /** Attempts per login by the kind of harness fault that ended the last one. */
 const MAX_ATTEMPTS: Record<FaultKind, number> = { 'network-change': 4, timeout: 2, 'stack-unreachable': 2, browser: 2 };
+
+export interface LogoutFacts {
+  /** 'login-page', 'end-session-endpoint' (the IdP's, from discovery), or the URL itself. */
+  redirect: string;
+  idTokenHint: boolean;
+  sessionEnded: boolean;
+}
 
 export interface UserFacts {
   id: string;
@@ -205,6 +212,38 @@ export class StackClient {
   /** Closes what the logins left open. */
   async close(): Promise<void> {
     await this.settle();
+  }
+
+  /**
+   * Logs the last web login's session out with the cookies its browser holds, as the web app does, and says where
+   * the photo server sent the browser: its login page, `typedUrl` (the endSessionEndpoint setting), the IdP's
+   * end_session_endpoint (from the issuer's discovery) or elsewhere (its origin and path only: the query may
+   * carry the ID token), whether that carried an id_token_hint, and whether the session works afterwards.
+   */
+  async logout(issuer: string, typedUrl?: string): Promise<LogoutFacts & { status: number; message?: string }> {
+    const cookies = await step('read the session cookies of the last login', async () => {
+      if (!this.lastContext) throw new Error('logout: no login to log out of (log in first, and log out before the next step)');
+      return this.lastContext.cookies(this.info.photos.url);
+    });
+    const cookie = (name: string) => cookies.find((c) => c.name === name)?.value;
+    const token = cookie('immich_access_token');
+    if (!token) throw new Error('logout: the browser holds no immich_access_token cookie after the login');
+    const out = await this.api.logout(token, cookie('immich_auth_type') === 'password' ? 'password' : 'oauth');
+    const redirectUri = out.body?.redirectUri ?? '';
+    const discovery = await caFetch(this.info.caPem)(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+    const endSession = ((await discovery.json()) as { end_session_endpoint?: string }).end_session_endpoint;
+    const target = redirectUri.split('?')[0] ?? '';
+    return {
+      status: out.status,
+      ...(out.message ? { message: out.message } : {}),
+      redirect:
+        redirectUri === '/auth/login' ? 'login-page'
+        : typedUrl && target === typedUrl ? 'typed-url'
+        : endSession && target === endSession ? 'end-session-endpoint'
+        : target,
+      idTokenHint: new URL(redirectUri, this.info.photos.url).searchParams.has('id_token_hint'),
+      sessionEnded: (await this.api.meStatus(token)) === 401,
+    };
   }
 
   /** The photo server's record of the user with this email (exact or case-insensitive match), or undefined. */

@@ -250,6 +250,17 @@ export class ImmichApi {
     return { status: res.status, location: typeof location === 'string' ? location : undefined };
   }
 
+  /** POST /api/auth/logout as the web app sends it: the session's cookies, including how it logged in. */
+  async logout(token: string, authType: 'oauth' | 'password'): Promise<OAuthResult<{ successful?: boolean; redirectUri?: string }>> {
+    const cookies = { immich_access_token: token, immich_auth_type: authType, immich_is_authenticated: 'true' };
+    return this.result(await this.call('POST', '/api/auth/logout', { cookies }));
+  }
+
+  /** The status GET /api/users/me answers for `token` (401 once its session has ended). */
+  async meStatus(token: string): Promise<number> {
+    return (await this.call('GET', '/api/users/me', { token })).status;
+  }
+
   // --- users ---
 
   async me(token: string): Promise<ImmichUser> {

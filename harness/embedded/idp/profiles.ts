@@ -17,6 +17,8 @@ export interface Profile {
   issuer: 'origin' | 'application' | 'realm';
   /** oidc-provider routes, relative to the issuer path. */
   routes: Record<string, string>;
+  /** RP-initiated logout: discovery advertises an end_session_endpoint. */
+  endSession: boolean;
   claimStyle: ClaimStyle;
   /** Value of email_verified (when the style sends it). */
   emailVerified: boolean;
@@ -57,7 +59,6 @@ const AUTHELIA_ROUTES = {
   token: '/api/oidc/token',
   userinfo: '/api/oidc/userinfo',
   jwks: '/jwks.json',
-  end_session: '/api/oidc/logout',
 };
 
 const authentik = (emailVerified: boolean, name: string): Profile => ({
@@ -65,6 +66,7 @@ const authentik = (emailVerified: boolean, name: string): Profile => ({
   product: 'authentik',
   issuer: 'application',
   routes: AUTHENTIK_ROUTES,
+  endSession: true,
   claimStyle: 'authentik',
   emailVerified,
   idTokenClaims: 'all', // include_claims_in_id_token defaults to true
@@ -87,6 +89,8 @@ const authelia = (style: 'authelia-4.38' | 'authelia-4.39', name: string): Profi
   product: 'authelia',
   issuer: 'origin', // IssuerURL(): scheme + host + base path "" (internal/middlewares/authelia_context.go)
   routes: AUTHELIA_ROUTES,
+  // Authelia declares end_session_endpoint in its discovery type but never sets it (up to 4.39.20).
+  endSession: false,
   claimStyle: style,
   emailVerified: true,
   idTokenClaims: style === 'authelia-4.38' ? 'all' : 'userinfo-only',
@@ -121,6 +125,7 @@ const keycloak: Profile = {
     jwks: '/protocol/openid-connect/certs',
     end_session: '/protocol/openid-connect/logout',
   },
+  endSession: true,
   claimStyle: 'keycloak',
   emailVerified: true,
   idTokenClaims: 'all',
@@ -144,6 +149,7 @@ const plain: Profile = {
   product: 'oidc-provider',
   issuer: 'origin',
   routes: {},
+  endSession: true,
   claimStyle: 'plain',
   emailVerified: true,
   idTokenClaims: 'all',

@@ -90,6 +90,8 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
       // Signed userinfo only for a client that asks for it (NewIdpClient.signedUserinfo).
       jwtUserinfo: { enabled: Boolean(signing) },
       revocation: { enabled: false },
+      // RP-initiated logout (end_session_endpoint) where the modelled IdP has one.
+      rpInitiatedLogout: { enabled: profile.endSession },
       introspection: { enabled: false },
     },
     // PKCE is required of public clients, and of clients registered with `pkce` (a confidential one may

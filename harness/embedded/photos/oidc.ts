@@ -34,7 +34,13 @@ export interface AuthorizeOutcome {
   codeVerifier?: string | null;
 }
 
+/** The ID token a profile came with, kept beside it for the session (the logout's id_token_hint). */
+export const ID_TOKEN = Symbol('id token');
+export type ProfileWithToken = OAuthProfile & { [ID_TOKEN]?: string };
+
 export interface RelyingParty {
+  /** The IdP's end_session_endpoint from discovery, if it has one. */
+  logoutEndpoint(oauth: OAuthConfig): Promise<string | undefined>;
   authorize(oauth: OAuthConfig, redirectUri: string, state?: string, codeChallenge?: string): Promise<AuthorizeOutcome>;
   /**
    * `url` is the callback URL the browser or app came back with (after any mobile override swap);
@@ -46,7 +52,7 @@ export interface RelyingParty {
     expectedState: string,
     codeVerifier: string,
     redirectUri?: string,
-  ): Promise<OAuthProfile>;
+  ): Promise<ProfileWithToken>;
 }
 
 function discoveryError(log: Logger, error: unknown): HttpError {
@@ -96,13 +102,20 @@ class RelyingParty5 implements RelyingParty {
     return { url };
   }
 
-  async getProfile(oauth: OAuthConfig, url: string, _s: string, _v: string, redirectUri = url.split('?')[0] ?? url) {
+  async logoutEndpoint(oauth: OAuthConfig): Promise<string | undefined> {
+    const end = (await this.client(oauth)).issuer.metadata.end_session_endpoint;
+    return typeof end === 'string' ? end : undefined;
+  }
+
+  async getProfile(oauth: OAuthConfig, url: string, _s: string, _v: string, redirectUri = url.split('?')[0] ?? url): Promise<ProfileWithToken> {
     const client = await this.client(oauth);
     const params = client.callbackParams(url);
     try {
       // 1.113 checks the state against itself: there is no state of its own to compare with.
       const tokens = await client.callback(redirectUri, params, { state: params.state });
-      return (await client.userinfo(tokens.access_token || '')) as OAuthProfile;
+      const profile = (await client.userinfo(tokens.access_token || '')) as ProfileWithToken;
+      if (tokens.id_token) profile[ID_TOKEN] = tokens.id_token;
+      return profile;
     } catch (error) {
       if (String((error as Error)?.message).includes('unexpected JWT alg received')) {
         this.log.warn('AuthService', 'Algorithm mismatch. Make sure the signing algorithm is set correctly in the OAuth settings.');
@@ -185,7 +198,11 @@ class RelyingParty6 implements RelyingParty {
     return { url: oidc6.buildAuthorizationUrl(client, params).href, state, codeVerifier };
   }
 
-  async getProfile(oauth: OAuthConfig, url: string, expectedState: string, codeVerifier: string): Promise<OAuthProfile> {
+  async logoutEndpoint(oauth: OAuthConfig): Promise<string | undefined> {
+    return (await this.client(oauth)).serverMetadata().end_session_endpoint;
+  }
+
+  async getProfile(oauth: OAuthConfig, url: string, expectedState: string, codeVerifier: string): Promise<ProfileWithToken> {
     const client = await this.client(oauth);
     const pkceCodeVerifier = client.serverMetadata().supportsPKCE() ? codeVerifier : undefined;
     try {
@@ -198,7 +215,7 @@ class RelyingParty6 implements RelyingParty {
         profile = (await oidc6.fetchUserInfo(client, tokens.access_token, oidc6.skipSubjectCheck)) as OAuthProfile;
       }
       if (!profile.sub) throw new Error('Unexpected profile response, no `sub`');
-      return profile;
+      return { ...profile, ...(tokens.id_token ? { [ID_TOKEN]: tokens.id_token } : {}) };
     } catch (error) {
       const e = error as Error & { code?: string; cause?: Error };
       if (String(e?.message).includes('unexpected JWT alg received')) {

@@ -261,15 +261,16 @@ export class PhotosHttp {
         handler: 'logout',
         status: 200,
         auth: 'user',
-        run: (ctx) => {
+        run: async (ctx) => {
           const token = ctx.cookies.immich_access_token ?? (ctx.req.headers.authorization ?? '').split(' ')[1];
-          if (token) s.endSession(token);
+          // Immich reads how the session logged in from its auth-type cookie (the app sends none).
+          const body = await s.logout(token, ctx.cookies.immich_auth_type);
           ctx.setCookies.push(
             clearCookie('immich_access_token'),
             clearCookie('immich_auth_type'),
             clearCookie('immich_is_authenticated'),
           );
-          return { successful: true, redirectUri: '/auth/login' };
+          return body;
         },
       },
       { method: 'GET', path: '/api/users/me', handler: 'getMyUser', auth: 'user', run: (ctx) => mapUserAdmin(this.currentUser(ctx)!) },

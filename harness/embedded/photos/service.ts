@@ -3,8 +3,11 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { oauthDefaultsFor } from '../../../products/immich/settings.js';
 import { HttpError, type Logger } from './errors.js';
-import type { OAuthConfig, OAuthProfile, RelyingParty } from './oidc.js';
+import { ID_TOKEN, type OAuthConfig, type OAuthProfile, type ProfileWithToken, type RelyingParty } from './oidc.js';
 import type { Behaviour } from './versions.js';
+
+/** Where Immich sends a user after logout when there is no IdP logout to go to. */
+const LOGIN_URL = '/auth/login';
 
 export const MOBILE_REDIRECT = 'app.immich:///oauth-callback';
 const GiB = 1024 ** 3;
@@ -73,7 +76,8 @@ export function mapUserAdmin(user: User) {
 
 export class PhotosService {
   readonly users = new Map<string, User>();
-  private readonly sessions = new Map<string, string>(); // sha256(token) → user id
+  // sha256(token) → the session's user, and the ID token of the OAuth login that made it (for the logout hint)
+  private readonly sessions = new Map<string, { userId: string; idToken?: string }>();
   config: SystemConfig;
 
   constructor(
@@ -140,25 +144,37 @@ export class PhotosService {
     return user;
   }
 
-  private newSession(user: User): string {
+  private newSession(user: User, idToken?: string): string {
     const token = randomBytes(32).toString('base64url');
-    this.sessions.set(createHash('sha256').update(token).digest('hex'), user.id);
+    this.sessions.set(createHash('sha256').update(token).digest('hex'), { userId: user.id, ...(idToken ? { idToken } : {}) });
     return token;
   }
 
   userForToken(token: string | undefined): User | undefined {
     if (!token) return undefined;
-    const id = this.sessions.get(createHash('sha256').update(token).digest('hex'));
-    return id ? this.users.get(id) : undefined;
+    const session = this.sessions.get(createHash('sha256').update(token).digest('hex'));
+    return session ? this.users.get(session.userId) : undefined;
   }
 
-  endSession(token: string): void {
-    this.sessions.delete(createHash('sha256').update(token).digest('hex'));
+  /** Ends the session; an OAuth one is sent on to the IdP's logout (Immich's getLogoutEndpoint). */
+  async logout(token: string | undefined, authType: string | undefined): Promise<{ successful: true; redirectUri: string }> {
+    const key = token ? createHash('sha256').update(token).digest('hex') : '';
+    const idToken = this.sessions.get(key)?.idToken;
+    this.sessions.delete(key);
+    const oauth = this.config.oauth;
+    if (authType !== 'oauth' || !oauth.enabled) return { successful: true, redirectUri: LOGIN_URL };
+    const override = this.b.logoutTarget === 'setting-or-discovery' ? (oauth.endSessionEndpoint as string | undefined) : undefined;
+    const endpoint = override || (await this.rp.logoutEndpoint(oauth));
+    if (!endpoint) return { successful: true, redirectUri: LOGIN_URL };
+    if (!this.b.idTokenHint) return { successful: true, redirectUri: endpoint };
+    const url = new URL(endpoint);
+    if (idToken) url.searchParams.set('id_token_hint', idToken);
+    return { successful: true, redirectUri: url.href };
   }
 
-  private loginResponse(user: User) {
+  private loginResponse(user: User, idToken?: string) {
     return {
-      accessToken: this.newSession(user),
+      accessToken: this.newSession(user, idToken),
       userId: user.id,
       userEmail: user.email,
       name: user.name,
@@ -224,7 +240,7 @@ export class PhotosService {
     return { state, verifier };
   }
 
-  private async profileFor(dto: OAuthDto, cookies: Record<string, string>, swapRedirect: boolean): Promise<OAuthProfile> {
+  private async profileFor(dto: OAuthDto, cookies: Record<string, string>, swapRedirect: boolean): Promise<ProfileWithToken> {
     const oauth = this.config.oauth;
     if (!this.b.stateAndVerifier) {
       // 1.113: the redirect_uri sent to the token endpoint is the callback URL without its query, swapped.
@@ -285,7 +301,7 @@ export class PhotosService {
     if (this.b.pictureSync && !user.profileImagePath && typeof profile.picture === 'string' && profile.picture) {
       await this.syncPicture(user, profile.picture);
     }
-    return this.loginResponse(user);
+    return this.loginResponse(user, profile[ID_TOKEN]);
   }
 
   private nameOf(p: OAuthProfile, email: string): string {

@@ -49,6 +49,10 @@ export interface Behaviour {
   pictureSync: boolean;
   /** Mobile override: 1.113 swaps a redirect starting with app.immich:/ for the override; later a regex. */
   mobileOverride: 'prefix-swap' | 'regex';
+  /** Logout of an OAuth session goes to the IdP's end_session_endpoint, or to the endSessionEndpoint setting first (3.0+). */
+  logoutTarget: 'discovery' | 'setting-or-discovery';
+  /** The logout URL carries id_token_hint with the session's ID token (3.1+). */
+  idTokenHint: boolean;
   /** Web login page: `?autoLaunch=1` forces auto launch (1.135+). */
   autoLaunchParamForces: boolean;
   messages: {
@@ -86,6 +90,8 @@ const BASE: Behaviour = {
   pictureSync: false,
   mobileOverride: 'prefix-swap',
   autoLaunchParamForces: false,
+  logoutTarget: 'discovery',
+  idTokenHint: false,
   messages: {
     autoRegisterOff: 'User does not exist and auto registering is disabled.',
     linkedToAnother: 'User already exists, but is linked to another account.',
@@ -122,12 +128,13 @@ export const BEHAVIOUR_TABLE: readonly BehaviourRow[] = [
   { range: '>=2.6.1', note: 'name fallback chain; callback checks enabled', set: { name: 'fallback-chain', callbackChecksEnabled: true } },
   {
     range: '>=3.0.0',
-    note: 'zod validation, {message} errors; email normalised; generic failure messages; allowInsecureRequests',
+    note: 'zod validation, {message} errors; email normalised; generic failure messages; allowInsecureRequests; endSessionEndpoint',
     set: {
       errorBody: 'message-only',
       validation: 'zod',
       normaliseEmail: true,
       insecureRequests: 'setting',
+      logoutTarget: 'setting-or-discovery',
       messages: {
         autoRegisterOff: 'OAuth authentication failed',
         linkedToAnother: 'OAuth authentication failed',
@@ -135,7 +142,7 @@ export const BEHAVIOUR_TABLE: readonly BehaviourRow[] = [
       },
     },
   },
-  { range: '>=3.1.0', note: 'role claim re-applied on every login', set: { role: 'every-login' } },
+  { range: '>=3.1.0', note: 'role claim re-applied on every login; id_token_hint on logout', set: { role: 'every-login', idTokenHint: true } },
   // @immich/sdk 3.2.2 (the server's API types): the same OAuth endpoints and callback/login DTOs as 3.1.0, the
   // config at /api/admin/config with /api/system-config kept, and an optional oauth.accountManagementUrl. How
   // the server behaves inside is not known from any source here: carried over from 3.1.0, expectations unconfirmed.
