@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, type Ca } from '../ca/ca.js';
 import { caAgent } from '../ca/dispatcher.js';
+import { ImmichApi } from '../../products/immich/api.js';
+import { FRONT_FAULT_HEADER } from '../flows/faults.js';
 import { startTlsFront, type TlsFront } from './tls-front.js';
 
 let dir: string;
@@ -55,10 +57,33 @@ describe('the TLS front', () => {
         answers.push(res.status);
       }
       expect(answers).toEqual([200, 200, 200]);
+      // The second request meets the closed socket and is sent again on a connection of its own, outside the
+      // pool; the third opens a fresh pooled one.
       expect(connections).toBe(3);
-      expect(log.filter((l) => /on a reused keep-alive socket; sent again on a new connection/.test(l))).toHaveLength(2);
+      expect(log.filter((l) => /on a reused keep-alive socket; sent again on a new connection/.test(l))).toHaveLength(1);
     } finally {
       await agent.close();
+    }
+  });
+
+  it("marks the 502 it makes itself when the photo server does not answer, and the Immich client refuses it as the server's answer", async () => {
+    // A port nothing listens on: the front's request fails before any answer.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dead = await startTlsFront({ host: 'photos.harness.test', tls: ca.issue(['photos.harness.test']), target: { host: '127.0.0.1', port } });
+    const agent = caAgent(ca.certPem);
+    try {
+      const res = await fetch(`${dead.url}/api/oauth/callback`, { method: 'POST', dispatcher: agent } as RequestInit);
+      await res.text();
+      expect(res.status).toBe(502);
+      expect(res.headers.get(FRONT_FAULT_HEADER)).toBe('upstream-failed');
+      const api = new ImmichApi(dead.url, 'v3.1.0', agent);
+      await expect(api.oauthCallback({ url: `${dead.url}/auth/login?code=x&state=y` })).rejects.toThrow(/the photo server did not answer/);
+    } finally {
+      await agent.close();
+      await dead.close();
     }
   });
 });

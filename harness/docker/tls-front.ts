@@ -4,6 +4,7 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { FRONT_FAULT_HEADER } from '../flows/faults.js';
 
 export interface TlsFront {
   /** https://<host>:<port> */
@@ -40,7 +41,7 @@ export async function startTlsFront(o: TlsFrontOptions): Promise<TlsFront> {
   let target = o.target;
   const server = createServer({ cert: o.tls.certPem, key: o.tls.keyPem }, (req, res) => {
     if (!target) {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('TLS front: the photo server is not started yet');
+      res.writeHead(503, { 'content-type': 'text/plain', [FRONT_FAULT_HEADER]: 'not-started' }).end('TLS front: the photo server is not started yet');
       return;
     }
     const to = target;
@@ -57,7 +58,8 @@ export async function startTlsFront(o: TlsFrontOptions): Promise<TlsFront> {
             method: req.method,
             path: req.url,
             headers: forwardedHeaders(req.headers, req.socket.remoteAddress),
-            agent,
+            // The second attempt must not take another pooled socket, which may be just as stale.
+            agent: attempt === 1 ? agent : false,
           },
           (up) => {
             res.writeHead(up.statusCode ?? 502, up.rawHeaders);
@@ -73,7 +75,8 @@ export async function startTlsFront(o: TlsFrontOptions): Promise<TlsFront> {
             return;
           }
           o.onError?.(`front ${req.method} ${req.url}: ${err.message}`);
-          if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+          // Marked as the front's own answer, so no caller takes it for the photo server's.
+          if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', [FRONT_FAULT_HEADER]: 'upstream-failed' });
           res.end(`TLS front: upstream ${to.host}:${to.port} failed: ${err.message}`);
         });
         upstream.end(body);

@@ -4,6 +4,9 @@
 import { errors as playwrightErrors } from 'playwright-core';
 import { stripAnsi } from '../plain-text.js';
 
+/** Header on an answer the harness's TLS front made itself (the photo server never answered): never a verdict. */
+export const FRONT_FAULT_HEADER = 'x-idp-harness-front-fault';
+
 export type FaultKind = 'timeout' | 'network-change' | 'stack-unreachable' | 'browser';
 
 export interface FaultInfo {

@@ -7,7 +7,7 @@ import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { Credentials, IdpPageDriver } from '../drivers/types.js';
 import type { Flow } from '../model.js';
 import type { ImmichApi } from '../../products/immich/api.js';
-import { step } from './faults.js';
+import { FRONT_FAULT_HEADER, HarnessFault, step } from './faults.js';
 import { MOBILE_REDIRECT_PATH, mobileRedirectUriFor } from './mobile-uri.js';
 import { stepDeadlineMs } from './pacing.js';
 
@@ -188,6 +188,9 @@ function isCallbackResponse(r: Response): boolean {
 
 async function fromResponse(flow: Flow, response: Response): Promise<LoginResult> {
   const status = response.status();
+  if (response.headers()[FRONT_FAULT_HEADER]) {
+    throw new HarnessFault({ kind: 'stack-unreachable', step: `${flow}: the photo server's callback answer`, waitedMs: 0, cause: (await response.text().catch(() => '')).slice(0, 200) });
+  }
   const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
   const message = status >= 300 ? messageOf(body) : undefined;
   return { flow, status, message, body: status < 300 ? body : undefined };

@@ -85,15 +85,15 @@ describe('the real matrix', () => {
     for (const cell of expandCells(matrix, 'docker')) {
       const scenarios = scenariosFor(cell, matrix);
       if (cell.idp.variant === 'encryption-key') expect(scenarios).toEqual(['jwe-rejected']);
-      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'id-token-checks', 'signing-algorithm', 'public-client']);
-      else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks', 'account-linking', 'auto-launch']);
+      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'logout', 'id-token-checks', 'signing-algorithm', 'public-client', 'idp-timeout', 'pkce-support', 'claims-mapping']);
+      else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks', 'account-linking', 'auto-launch', 'logout']);
     }
   });
 });
 
 describe('mistakes in a matrix file', () => {
   it('names a mistyped key and the key it probably meant', () => {
-    const message = expectMistake('    versions: [4.38.9, 4.39.0, 4.39.20, 4.39.28]', '    verisons: [4.38.9, 4.39.0, 4.39.20, 4.39.28]', 'verisons');
+    const message = expectMistake('    versions: [4.38.9, 4.38.21, 4.39.0, 4.39.20, 4.39.28]', '    verisons: [4.38.9, 4.38.21, 4.39.0, 4.39.20, 4.39.28]', 'verisons');
     expect(message).toContain('unknown key "verisons" in idps.authelia — did you mean "versions"?');
   });
 
@@ -103,9 +103,9 @@ describe('mistakes in a matrix file', () => {
   });
 
   it('refuses a version that has no container definition', () => {
-    const message = expectMistake('[4.38.9, 4.39.0, 4.39.20, 4.39.28]', '[4.38.9, 4.39.0, 4.39.20, 4.39.21]', '4.39.21');
+    const message = expectMistake('[4.38.9, 4.38.21, 4.39.0, 4.39.20, 4.39.28]', '[4.38.9, 4.38.21, 4.39.0, 4.39.20, 4.39.21]', '4.39.21');
     expect(message).toContain('authelia 4.39.21 has no container definition in products/authelia/');
-    expect(message).toContain("add it to the product's versions first, or use one of 4.38.9, 4.39.0, 4.39.20");
+    expect(message).toContain("add it to the product's versions first, or use one of 4.38.9, 4.38.21, 4.39.0, 4.39.20, 4.39.28");
   });
 
   it('refuses an Immich version that is not a version at all', () => {

@@ -237,7 +237,7 @@ export class StackClient {
       status: out.status,
       ...(out.message ? { message: out.message } : {}),
       redirect:
-        redirectUri === '/auth/login' ? 'login-page'
+        target === '/auth/login' ? 'login-page'
         : typedUrl && target === typedUrl ? 'typed-url'
         : endSession && target === endSession ? 'end-session-endpoint'
         : target,

@@ -8,8 +8,9 @@ import { HarnessContainer, type ContainerSpec } from '../../containers/spec.js';
 import { pbkdf2Sha512Digest } from './pbkdf2.js';
 import { normalizeVersion, pick, type Row } from '../../containers/versions.js';
 
-// 4.39.28: the newest 4.39 release; no build of it here, so its cells are docker-only and unconfirmed.
-export const AUTHELIA_VERSIONS = ['4.38.9', '4.39.0', '4.39.20', '4.39.28'] as const;
+// 4.38.21 and 4.39.28: the newest releases of each line. Neither is built here (the mirrored source has no
+// 4.38 tag after 4.38.19), so their cells are docker-only and unconfirmed.
+export const AUTHELIA_VERSIONS = ['4.38.9', '4.38.21', '4.39.0', '4.39.20', '4.39.28'] as const;
 export const AUTHELIA_IMAGE = 'docker.io/authelia/authelia';
 
 export type AutheliaSchemaLine = 'v4.38' | 'v4.39';

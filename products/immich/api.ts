@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { cookieHeader, cookieJar, parseSetCookie, type SetCookie } from './cookies.js';
 import { configEndpointFor, pickOAuthKeys, plainVersion } from './settings.js';
+import { FRONT_FAULT_HEADER } from '../../harness/flows/faults.js';
 
 export interface OAuthBody {
   url: string;
@@ -116,6 +117,8 @@ export class ImmichApi {
       signal: opts.signal,
     });
     const text = await res.body.text();
+    // The harness's TLS front answered for a photo server that did not: a harness fault, never the server's answer.
+    if (res.headers[FRONT_FAULT_HEADER]) throw new Error(`${method} ${path}: the photo server did not answer (${text.slice(0, 200)})`);
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;

@@ -6,8 +6,8 @@ import { HttpError, type Logger } from './errors.js';
 import { ID_TOKEN, type OAuthConfig, type OAuthProfile, type ProfileWithToken, type RelyingParty } from './oidc.js';
 import type { Behaviour } from './versions.js';
 
-/** Where Immich sends a user after logout when there is no IdP logout to go to. */
-const LOGIN_URL = '/auth/login';
+/** Where Immich sends a user after logout when there is no IdP logout to go to (constants.ts, 1.113 to 3.1). */
+const LOGIN_URL = '/auth/login?autoLaunch=0';
 
 export const MOBILE_REDIRECT = 'app.immich:///oauth-callback';
 const GiB = 1024 ** 3;
