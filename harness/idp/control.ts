@@ -67,6 +67,7 @@ export const FORGERIES = [
   'empty-nonce', // nonce "" (Immich sends no nonce)
   'unrequested-nonce', // a nonce the relying party never sent
   'slow-token', // the token response held back SLOW_TOKEN_MS
+  'untrusted-ca', // the issuer is served on a second port, with a certificate from a CA nobody trusts
 ] as const;
 export type Forgery = (typeof FORGERIES)[number];
 

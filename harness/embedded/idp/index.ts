@@ -3,7 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa } from '../../ca/ca.js';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { checkPreferredUsername, type IdpCapabilities, type IdpControl } from '../../idp/control.js';
 import type { IdpSettings } from '../../model.js';
@@ -13,7 +17,7 @@ import { LogBuffer } from './log.js';
 import { errorPage } from './pages.js';
 import { profileFor, type EmbeddedProduct, type Profile } from './profiles.js';
 import { buildProvider } from './provider.js';
-import { IdpStore } from './store.js';
+import { BadRequest, IdpStore } from './store.js';
 
 export { profileFor, type EmbeddedProduct, type Profile } from './profiles.js';
 
@@ -69,6 +73,17 @@ async function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** A leaf for `host` from a CA made for it and thrown away: no party of the run trusts it. */
+function untrustedCertificate(host: string): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'idp-harness-untrusted-ca-'));
+  try {
+    const leaf = createCa(dir).issue([host]);
+    return { cert: leaf.certPem, key: leaf.keyPem };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<EmbeddedIdp> {
@@ -146,6 +161,11 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
     forges: idToken.idTokenAlg === 'RS256' && !idToken.idTokenEncryption,
     publicClients: true,
   };
+
+  // The same provider on a second port, behind a certificate of a private CA nobody was told to trust: what a
+  // photo server meets when its IdP uses a private CA it lacks (forge 'untrusted-ca').
+  const untrusted = opts.tls && capabilities.forges ? createHttpsServer(untrustedCertificate(host), onRequest) : undefined;
+  const untrustedIssuer = untrusted && issuer.replace(origin, `https://${host}:${await listen(untrusted, listenHost, 0)}`);
   const control: IdpControl = {
     capabilities,
     async createUser(user) {
@@ -160,7 +180,8 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
       log.add(`user "${username}" updated (${Object.keys(patch).join(', ')})`);
     },
     async createClient(client) {
-      const created = store.createClient(client, issuer, idToken);
+      if (client.forge === 'untrusted-ca' && !untrustedIssuer) throw new BadRequest('forge untrusted-ca needs an IdP served over TLS that can forge');
+      const created = store.createClient(client, client.forge === 'untrusted-ca' ? untrustedIssuer! : issuer, idToken);
       log.add(`client ${created.clientId} registered (${created.tokenEndpointAuthMethod}, ID token ${created.idTokenAlg})`);
       return created;
     },
@@ -198,7 +219,7 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
     },
     logs: () => log.text(),
     close: async () => {
-      await Promise.all([closeServer(server), closeServer(ctl)]);
+      await Promise.all([closeServer(server), closeServer(ctl), ...(untrusted ? [closeServer(untrusted)] : [])]);
     },
   };
 }
