@@ -7,8 +7,8 @@ import { FORGERIES } from '../harness/idp/control.js';
 import { scenario } from '../harness/scenario.js';
 
 // Not ID-token faults: es256 is a legitimate algorithm (signing-algorithm guards it), slow-token a late answer
-// (idp-timeout) and untrusted-ca a certificate (private-ca).
-const others: readonly string[] = ['es256', 'slow-token', 'untrusted-ca'];
+// (idp-timeout), untrusted-ca a certificate (private-ca), and no-userinfo* a discovery document (no-userinfo).
+const others: readonly string[] = ['es256', 'slow-token', 'untrusted-ca', 'no-userinfo', 'no-userinfo-thin-id-token'];
 const checks = FORGERIES.filter((f) => !others.includes(f));
 
 scenario('id-token-checks', 'A forged or broken ID token is refused, and a rotated signing key is followed', async ({ stack, check, applies }) => {

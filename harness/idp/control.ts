@@ -68,6 +68,8 @@ export const FORGERIES = [
   'unrequested-nonce', // a nonce the relying party never sent
   'slow-token', // the token response held back SLOW_TOKEN_MS
   'untrusted-ca', // the issuer is served on a second port, with a certificate from a CA nobody trusts
+  'no-userinfo', // discovery has no userinfo_endpoint (while this is the newest client); the ID token has the profile
+  'no-userinfo-thin-id-token', // the same, and the ID token has protocol claims only (no email)
 ] as const;
 export type Forgery = (typeof FORGERIES)[number];
 

@@ -79,6 +79,9 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
         return sign({ ...payload, nonce: '' }, own);
       case 'unrequested-nonce':
         return sign({ ...payload, nonce: randomUUID() }, own);
+      case 'no-userinfo-thin-id-token':
+        return protocolOnly(payload);
+      case 'no-userinfo': // the token is right; discovery lacks the userinfo endpoint (below)
       case 'slow-token': // the token is right; its answer is late (below)
       case 'untrusted-ca': // the token is right; the certificate in front of it is not trusted
         return idToken;
@@ -94,6 +97,8 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
     if (route === 'discovery') {
       const algs = body['id_token_signing_alg_values_supported'];
       if (ec && Array.isArray(algs) && !algs.includes('ES256')) body['id_token_signing_alg_values_supported'] = [...algs, 'ES256'];
+      // Discovery is one document for every client: it follows the scenario's current (newest) client.
+      if (store.newest?.forge?.startsWith('no-userinfo')) delete body['userinfo_endpoint'];
       return;
     }
     if (route === 'jwks') {
@@ -109,7 +114,7 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
       return;
     }
     const forgery = stored?.forge;
-    if (!forgery || forgery === 'untrusted-ca') return;
+    if (!forgery || forgery === 'untrusted-ca' || forgery === 'no-userinfo') return;
     if (route === 'token' && forgery === 'slow-token') {
       log.add(`holding the token response for client ${clientId} back ${SLOW_TOKEN_MS} ms`);
       await sleep(SLOW_TOKEN_MS);
