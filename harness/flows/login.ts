@@ -168,6 +168,27 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
   return { flow, status: callback.status, message: callback.message, body: callback.body, detail };
 }
 
+/**
+ * Linking from the user settings page, as the web app does it: authorize with the settings page as the redirect,
+ * the IdP's pages, then POST /api/oauth/link with the user's session and the cookies authorize set.
+ */
+export async function linkFromSettings(target: LoginTarget, user: Credentials, sessionToken: string): Promise<LoginResult> {
+  const settingsUrl = `${target.photosUrl}/user-settings`;
+  const authorize = await step('link: authorize at the photo server', () => target.api.oauthAuthorize({ redirectUri: settingsUrl }));
+  if (authorize.status >= 300) return { flow: 'web', status: authorize.status, message: authorize.message, detail: 'authorize refused' };
+  const page = await newPage(target.context);
+  // The harness posts the link as the settings page would; the page itself is answered empty, so it cannot.
+  await page.route(`${settingsUrl}**`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '' }));
+  const back = page.waitForRequest((r: Request) => r.url().startsWith(`${settingsUrl}?`));
+  back.catch(() => undefined);
+  await step("link: open the IdP's authorize URL", () => page.goto(String(authorize.body?.url ?? '')).catch(ignoreAbort));
+  const request = await step("link: complete the IdP's pages", () => completeAtIdp(page, target.driver, user, back));
+  const linked = await step('link: post the link to the photo server', () =>
+    target.api.oauthLink(sessionToken, { url: request.url() }, { cookies: authorize.cookies }),
+  );
+  return { flow: 'web', status: linked.status, message: linked.message, body: linked.body, detail: `settings page received ${redact(request.url())}` };
+}
+
 /** Runs the IdP driver until `exit` (the signal that the browser left the IdP) fires; a driver error wins. */
 async function completeAtIdp<T>(page: Page, driver: IdpPageDriver, user: Credentials, exit: Promise<T>): Promise<T> {
   // Whichever loses the race may settle later (e.g. when the context closes): never leave it unhandled.

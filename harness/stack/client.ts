@@ -10,7 +10,7 @@ import { driverFor } from '../drivers/registry.js';
 import type { IdpPageDriver } from '../drivers/types.js';
 import { HarnessFault, faultKindOf, step, type FaultKind } from '../flows/faults.js';
 import { oauthDefaultsFor } from '../../products/immich/settings.js';
-import { mobileLogin, visitLoginPage, webLogin, type CallbackChange, type LoginPageVisit, type LoginResult, type LoginTarget } from '../flows/login.js';
+import { linkFromSettings, mobileLogin, visitLoginPage, webLogin, type CallbackChange, type LoginPageVisit, type LoginResult, type LoginTarget } from '../flows/login.js';
 import { sharedLoginSlots } from '../flows/pacing.js';
 import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
 import { controlFor } from '../idp/connect.js';
@@ -148,6 +148,11 @@ export class StackClient {
     );
   }
 
+  /** Links the IdP user to the photo server account of `sessionToken` from its settings page (linkFromSettings). */
+  link(user: { username: string; password: string }, sessionToken: string): Promise<LoginResult> {
+    return this.inFreshContext('link', (target) => linkFromSettings(target, user, sessionToken));
+  }
+
   /** The login page alone (see visitLoginPage): what it does on its own, with no login made. */
   visitLoginPage(query = ''): Promise<LoginPageVisit> {
     return this.inFreshContext('visitLoginPage', (target) => visitLoginPage(target, query));
@@ -221,14 +226,8 @@ export class StackClient {
    * carry the ID token), whether that carried an id_token_hint, and whether the session works afterwards.
    */
   async logout(issuer: string, typedUrl?: string): Promise<LogoutFacts & { status: number; message?: string }> {
-    const cookies = await step('read the session cookies of the last login', async () => {
-      if (!this.lastContext) throw new Error('logout: no login to log out of (log in first, and log out before the next step)');
-      return this.lastContext.cookies(this.info.photos.url);
-    });
-    const cookie = (name: string) => cookies.find((c) => c.name === name)?.value;
-    const token = cookie('immich_access_token');
-    if (!token) throw new Error('logout: the browser holds no immich_access_token cookie after the login');
-    const out = await this.api.logout(token, cookie('immich_auth_type') === 'password' ? 'password' : 'oauth');
+    const { token, authType } = await this.lastSession();
+    const out = await this.api.logout(token, authType);
     const redirectUri = out.body?.redirectUri ?? '';
     const discovery = await caFetch(this.info.caPem)(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
     const endSession = ((await discovery.json()) as { end_session_endpoint?: string }).end_session_endpoint;
@@ -246,6 +245,22 @@ export class StackClient {
     };
   }
 
+  /** The session the last web login left in its browser: its token and how it logged in (cookies). */
+  private async lastSession(): Promise<{ token: string; authType: 'oauth' | 'password' }> {
+    const cookies = await step('read the session cookies of the last login', async () => {
+      if (!this.lastContext) throw new Error('no login to read a session of (log in first, and read it before the next step)');
+      return this.lastContext.cookies(this.info.photos.url);
+    });
+    const token = cookies.find((c) => c.name === 'immich_access_token')?.value;
+    if (!token) throw new Error('the browser holds no immich_access_token cookie after the login');
+    return { token, authType: cookies.find((c) => c.name === 'immich_auth_type')?.value === 'password' ? 'password' : 'oauth' };
+  }
+
+  /** The account the last web login signed the browser into. */
+  async lastLoginUserId(): Promise<string> {
+    return (await this.api.me((await this.lastSession()).token)).id;
+  }
+
   /** The photo server's record of the user with this email (exact or case-insensitive match), or undefined. */
   async userByEmail(email: string): Promise<UserFacts | undefined> {
     const users = await this.api.adminUsers(this.adminToken);
@@ -256,9 +271,21 @@ export class StackClient {
 
   /** A local (password) user of the photo server, as an admin makes one: its email is unique to this call. */
   async createLocalUser(overrides: { name?: string; email?: string } = {}): Promise<UserFacts> {
+    return (await this.createLocalSession(overrides)).user;
+  }
+
+  /** A local (password) user, and a session of theirs, as after signing in with the password. */
+  async createLocalSession(overrides: { name?: string; email?: string } = {}): Promise<{ user: UserFacts; token: string }> {
     const email = overrides.email ?? `${this.unique('local')}@example.test`;
-    const made = await this.api.adminCreateUser(this.adminToken, { email, name: overrides.name ?? 'Local User', password: randomBytes(18).toString('base64url') });
-    return toFacts(made);
+    const password = randomBytes(18).toString('base64url');
+    const made = await this.api.adminCreateUser(this.adminToken, { email, name: overrides.name ?? 'Local User', password });
+    return { user: toFacts(made), token: await this.api.login(email, password) };
+  }
+
+  /** Unlinks the OAuth account of the session's user, as its settings page does. */
+  async unlink(sessionToken: string): Promise<{ status: number; message?: string }> {
+    const r = await this.api.oauthUnlink(sessionToken);
+    return { status: r.status, ...(r.message ? { message: r.message } : {}) };
   }
 
   /** How many of the photo server's users have this email (any case). */
