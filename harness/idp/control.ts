@@ -122,6 +122,17 @@ export interface IdpControl {
    * the way an overloaded IdP would. Real IdPs have no such knob.
    */
   holdSignIns?(ms: number, count?: number): Promise<void>;
+  /**
+   * A back-channel logout token (OpenID Connect Back-Channel Logout 1.0) for `sub`, addressed to `clientId` and
+   * signed with the IdP's key; `fault` leaves out the logout event (capabilities.forges only).
+   */
+  logoutToken?(input: LogoutTokenRequest): Promise<string>;
+}
+
+export interface LogoutTokenRequest {
+  clientId: string;
+  sub: string;
+  fault?: 'no-event';
 }
 
 /** Paths of the HTTP form of the control API (Bearer token on every request). */
@@ -131,6 +142,7 @@ export const CONTROL_PATHS = {
   user: (username: string) => `/v1/users/${encodeURIComponent(username)}`,
   clients: '/v1/clients',
   hold: '/v1/hold',
+  logoutTokens: '/v1/logout-tokens',
 } as const;
 
 /**
@@ -193,6 +205,9 @@ export function httpIdpControl(controlUrl: string, token: string, capabilities?:
     },
     async holdSignIns(ms, count = 1) {
       await call<void>('POST', CONTROL_PATHS.hold, { ms, count });
+    },
+    async logoutToken(input) {
+      return (await call<{ logoutToken: string }>('POST', CONTROL_PATHS.logoutTokens, input)).logoutToken;
     },
   };
 }

@@ -179,11 +179,11 @@ describe('mistakes in an expectations file', () => {
   });
 
   it('refuses a rule that says neither expect nor skip', () => {
-    expectMistake('      - expect: { status: 201 }\n', '      - because: nothing\n', 'because: nothing', 'scenarios.claims-at-creation-only.first-login[0] says neither expect nor skip — add `expect: { status: ... }` or `skip: <reason>`');
+    expectMistake('    first-login:\n      - expect: { status: 201 }\n', '    first-login:\n      - because: nothing\n', 'because: nothing', 'scenarios.claims-at-creation-only.first-login[0] says neither expect nor skip — add `expect: { status: ... }` or `skip: <reason>`');
   });
 
   it('refuses a status that is not an HTTP status', () => {
-    expectMistake('      - expect: { status: 201 }\n', '      - expect: { status: 2010 }\n', '2010', 'write a status between 100 and 599');
+    expectMistake('    first-login:\n      - expect: { status: 201 }\n', '    first-login:\n      - expect: { status: 2010 }\n', '2010', 'write a status between 100 and 599');
   });
 
   it('refuses a case whose rules leave some cell without an outcome', () => {

@@ -256,6 +256,18 @@ export class StackClient {
     return { token, authType: cookies.find((c) => c.name === 'immich_auth_type')?.value === 'password' ? 'password' : 'oauth' };
   }
 
+  /**
+   * Sends the photo server a back-channel logout for `sub`, signed by the IdP for `clientId`, the way the IdP
+   * would (the IdP makes the token; the harness posts it), and says whether the last login's session survived.
+   */
+  async backchannelLogout(clientId: string, sub: string, fault?: 'no-event'): Promise<{ status: number; message?: string; sessionEnded: boolean }> {
+    if (!this.idp.logoutToken) throw new Error('backchannelLogout: this IdP control makes no logout tokens; run the scenario where capabilities.forges is set');
+    const { token } = await this.lastSession();
+    const logoutToken = await this.idp.logoutToken({ clientId, sub, ...(fault ? { fault } : {}) });
+    const r = await this.api.backchannelLogout(logoutToken);
+    return { status: r.status, ...(r.message ? { message: r.message } : {}), sessionEnded: (await this.api.meStatus(token)) === 401 };
+  }
+
   /** The account the last web login signed the browser into. */
   async lastLoginUserId(): Promise<string> {
     return (await this.api.me((await this.lastSession()).token)).id;

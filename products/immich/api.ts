@@ -102,17 +102,18 @@ export class ImmichApi {
   private async call(
     method: 'GET' | 'POST' | 'PUT',
     path: string,
-    opts: { json?: unknown; token?: string; cookies?: Record<string, string>; signal?: AbortSignal } = {},
+    opts: { json?: unknown; form?: Record<string, string>; token?: string; cookies?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<RawResponse> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.json !== undefined) headers['content-type'] = 'application/json';
+    if (opts.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const cookie = opts.cookies ? cookieHeader(opts.cookies) : '';
     if (cookie) headers.cookie = cookie;
     const res = await request(`${this.baseUrl}${path}`, {
       method,
       headers,
-      body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+      body: opts.form !== undefined ? new URLSearchParams(opts.form).toString() : opts.json === undefined ? undefined : JSON.stringify(opts.json),
       dispatcher: this.dispatcher,
       signal: opts.signal,
     });
@@ -257,6 +258,11 @@ export class ImmichApi {
   async logout(token: string, authType: 'oauth' | 'password'): Promise<OAuthResult<{ successful?: boolean; redirectUri?: string }>> {
     const cookies = { immich_access_token: token, immich_auth_type: authType, immich_is_authenticated: 'true' };
     return this.result(await this.call('POST', '/api/auth/logout', { cookies }));
+  }
+
+  /** POST /api/oauth/backchannel-logout as an IdP sends it: a form with the logout token, no session. */
+  async backchannelLogout(logoutToken: string): Promise<OAuthResult<unknown>> {
+    return this.result(await this.call('POST', '/api/oauth/backchannel-logout', { form: { logout_token: logoutToken } }));
   }
 
   /** The status GET /api/users/me answers for `token` (401 once its session has ended). */

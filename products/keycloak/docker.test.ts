@@ -36,7 +36,7 @@ describe('a real Keycloak built from Maven Central', () => {
     const out = join(work, 'run');
     const idps = 'keycloak-26.7.3__post,keycloak-26.4.7__basic';
     const r = await runCli(['run', '--backend', 'docker', '--images', 'local', '--idp', idps, '--immich', 'v1.113.0,v3.1.0', '--out', out]);
-    expect(r.out).toMatch(/36 passed, 0 failed, 0 harness faults, 0 not run \(\d+ cases judged, 4 cells, docker backend\)/);
+    expect(r.out).toMatch(/40 passed, 0 failed, 0 harness faults, 0 not run \(\d+ cases judged, 4 cells, docker backend\)/);
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunReport;
     for (const cell of report.cells) {

@@ -39,6 +39,9 @@ export function controlServer(control: IdpControl, token: string): Server {
       await control.holdSignIns(ms, typeof count === 'number' ? count : 1);
       return json(res, 204);
     }
+    if (req.method === 'POST' && path === CONTROL_PATHS.logoutTokens && control.logoutToken) {
+      return json(res, 201, { logoutToken: await control.logoutToken(await body()) });
+    }
     if (req.method === 'PATCH' && path.startsWith(`${CONTROL_PATHS.users}/`)) {
       const username = decodeURIComponent(path.slice(CONTROL_PATHS.users.length + 1));
       await control.updateUser(username, await body());

@@ -1,6 +1,7 @@
 // The embedded OpenID provider: oidc-provider shaped like authentik, Authelia or a plain provider, with its
 // own login and consent pages, over https with a CA leaf, and a control API for users and clients.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,7 +106,7 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
   const issuer = profile.issuer === 'application' ? `${origin}${mount}/` : `${origin}${mount}`;
   const product = profile.name;
 
-  const { provider, idToken, encryptionKey } = buildProvider({
+  const { provider, idToken, encryptionKey, signing } = buildProvider({
     issuer,
     profile,
     settings: opts.settings,
@@ -184,6 +185,22 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
       const created = store.createClient(client, client.forge === 'untrusted-ca' ? untrustedIssuer! : issuer, idToken);
       log.add(`client ${created.clientId} registered (${created.tokenEndpointAuthMethod}, ID token ${created.idTokenAlg})`);
       return created;
+    },
+    async logoutToken({ clientId, sub, fault }) {
+      if (!capabilities.forges || !signing) throw new BadRequest('logout tokens need a provider that signs RS256 without encryption');
+      if (!store.client(clientId)) throw new BadRequest(`no client "${clientId}": register it first`);
+      if (fault !== undefined && fault !== 'no-event') throw new BadRequest('fault must be "no-event"');
+      const events = fault === 'no-event' ? {} : { events: { 'http://schemas.openid.net/event/backchannel-logout': {} } };
+      const token = await new SignJWT({ sub, ...events })
+        .setProtectedHeader({ alg: 'RS256', kid: signing.kid, typ: 'logout+jwt' })
+        .setIssuer(issuer)
+        .setAudience(clientId)
+        .setIssuedAt()
+        .setExpirationTime('2m')
+        .setJti(randomUUID())
+        .sign(signing.privateKey);
+      log.add(`logout token for ${sub} to client ${clientId}${fault ? ` (${fault})` : ''}`);
+      return token;
     },
     async holdSignIns(ms, count = 1) {
       hold.ms = ms;

@@ -19,6 +19,8 @@ export interface ProviderParts {
   idToken: Pick<IdpClient, 'idTokenAlg' | 'idTokenEncryption'>;
   /** The private half of the ID-token encryption key (JWE), when there is one. */
   encryptionKey?: KeyPair;
+  /** The RS256 signing key, when ID tokens are RS256 (what the control API signs logout tokens with). */
+  signing?: KeyPair;
 }
 
 export interface ProviderOptions {
@@ -191,5 +193,5 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
   }
   provider.on('server_error', (_ctx: unknown, err: Error) => log.add(`server error: ${err.message}`));
 
-  return { provider, idToken, encryptionKey };
+  return { provider, idToken, encryptionKey, signing };
 }

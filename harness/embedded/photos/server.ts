@@ -375,6 +375,10 @@ export class PhotosHttp {
         auth: 'user',
         run: (ctx) => s.link(this.currentUser(ctx)!, this.oauthDto(ctx.body), ctx.cookies),
       },
+      // 3.0+ (OpenID Connect Back-Channel Logout): a form post from the IdP, no session.
+      ...(this.b.backchannelLogout
+        ? [{ method: 'POST', path: '/api/oauth/backchannel-logout', handler: 'logoutOAuth', status: 200, run: (ctx: Ctx) => s.backchannelLogout(ctx.body['logout_token']) }]
+        : []),
       {
         method: 'POST',
         path: '/api/oauth/unlink',
@@ -499,6 +503,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
   if (!chunks.length) return {};
   const text = Buffer.concat(chunks).toString('utf8');
+  if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
   if (!(req.headers['content-type'] ?? '').includes('json')) return {};
   try {
     const value = JSON.parse(text) as unknown;

@@ -1,6 +1,7 @@
 // Immich's auth rules for one modelled release, in memory: admin bootstrap, password login, the
 // system config, and what an OAuth login does to users (lookup, linking, creation from claims).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { oauthDefaultsFor } from '../../../products/immich/settings.js';
 import { HttpError, type Logger } from './errors.js';
 import { ID_TOKEN, type OAuthConfig, type OAuthProfile, type ProfileWithToken, type RelyingParty } from './oidc.js';
@@ -77,7 +78,7 @@ export function mapUserAdmin(user: User) {
 export class PhotosService {
   readonly users = new Map<string, User>();
   // sha256(token) → the session's user, and the ID token of the OAuth login that made it (for the logout hint)
-  private readonly sessions = new Map<string, { userId: string; idToken?: string }>();
+  private readonly sessions = new Map<string, { userId: string; idToken?: string; sid?: string }>();
   config: SystemConfig;
 
   constructor(
@@ -146,7 +147,12 @@ export class PhotosService {
 
   private newSession(user: User, idToken?: string): string {
     const token = randomBytes(32).toString('base64url');
-    this.sessions.set(createHash('sha256').update(token).digest('hex'), { userId: user.id, ...(idToken ? { idToken } : {}) });
+    const sid = idToken ? decodeJwt(idToken)['sid'] : undefined;
+    this.sessions.set(createHash('sha256').update(token).digest('hex'), {
+      userId: user.id,
+      ...(idToken ? { idToken } : {}),
+      ...(typeof sid === 'string' ? { sid } : {}),
+    });
     return token;
   }
 
@@ -170,6 +176,26 @@ export class PhotosService {
     const url = new URL(endpoint);
     if (idToken) url.searchParams.set('id_token_hint', idToken);
     return { successful: true, redirectUri: url.href };
+  }
+
+  /** 3.0+: ends the sessions a back-channel logout token names (by sid, subject, or both). */
+  async backchannelLogout(logoutToken: unknown): Promise<void> {
+    const oauth = this.config.oauth;
+    if (!oauth.enabled) throw new HttpError(400, 'Received backchannel logout request but OAuth is not enabled');
+    let claims: { sub?: string; sid?: string };
+    try {
+      claims = await this.rp.validateLogoutToken!(oauth, String(logoutToken ?? ''));
+    } catch (error) {
+      this.log.error('AuthService', `Error backchannel logout: ${(error as Error).message}`, error);
+      throw new HttpError(400, 'Error backchannel logout: token validation failed');
+    }
+    if (!claims.sub && !claims.sid) throw new HttpError(400, 'Invalid logout token: it must contain either a sub or a sid claim');
+    for (const [key, session] of this.sessions) {
+      const user = this.users.get(session.userId);
+      const bySub = claims.sub === undefined || user?.oauthId === claims.sub;
+      const bySid = claims.sid === undefined || session.sid === claims.sid;
+      if (bySub && bySid) this.sessions.delete(key);
+    }
   }
 
   private loginResponse(user: User, idToken?: string) {

@@ -53,6 +53,8 @@ export interface Behaviour {
   logoutTarget: 'discovery' | 'setting-or-discovery';
   /** The logout URL carries id_token_hint with the session's ID token (3.1+). */
   idTokenHint: boolean;
+  /** POST /api/oauth/backchannel-logout ends the sessions a logout token names (3.0+). */
+  backchannelLogout: boolean;
   /** Web login page: `?autoLaunch=1` forces auto launch (1.135+). */
   autoLaunchParamForces: boolean;
   messages: {
@@ -92,6 +94,7 @@ const BASE: Behaviour = {
   autoLaunchParamForces: false,
   logoutTarget: 'discovery',
   idTokenHint: false,
+  backchannelLogout: false,
   messages: {
     autoRegisterOff: 'User does not exist and auto registering is disabled.',
     linkedToAnother: 'User already exists, but is linked to another account.',
@@ -128,13 +131,14 @@ export const BEHAVIOUR_TABLE: readonly BehaviourRow[] = [
   { range: '>=2.6.1', note: 'name fallback chain; callback checks enabled', set: { name: 'fallback-chain', callbackChecksEnabled: true } },
   {
     range: '>=3.0.0',
-    note: 'zod validation, {message} errors; email normalised; generic failure messages; allowInsecureRequests; endSessionEndpoint',
+    note: 'zod validation, {message} errors; email normalised; generic failure messages; allowInsecureRequests; endSessionEndpoint; back-channel logout',
     set: {
       errorBody: 'message-only',
       validation: 'zod',
       normaliseEmail: true,
       insecureRequests: 'setting',
       logoutTarget: 'setting-or-discovery',
+      backchannelLogout: true,
       messages: {
         autoRegisterOff: 'OAuth authentication failed',
         linkedToAnother: 'OAuth authentication failed',

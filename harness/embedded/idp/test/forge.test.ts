@@ -130,3 +130,53 @@ describe('public clients of the embedded provider', () => {
     }
   });
 });
+
+describe('what the embedded provider serves around its tokens, per client', () => {
+  const discovery = async (issuer: string, agent: ReturnType<typeof caAgent>) =>
+    (await (await fetch(`${issuer}/.well-known/openid-configuration`, { dispatcher: agent })).json()) as Record<string, unknown>;
+
+  it('puts an empty nonce, or one nobody asked for, in the ID token', async () => {
+    expect((await rawLogin('empty-nonce')).claims.nonce).toBe('');
+    expect((await rawLogin('unrequested-nonce')).claims.nonce).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('leaves the userinfo endpoint and the PKCE methods out of discovery while the newest client asks, and requires PKCE of it', async () => {
+    const idp = await plain('plain');
+    const agent = caAgent(plain.ca.certPem);
+    try {
+      await idp.control.createClient({ redirectUris: [REDIRECT], forge: 'no-userinfo' });
+      expect(await discovery(idp.issuer, agent)).not.toHaveProperty('userinfo_endpoint');
+      const client = await idp.control.createClient({ redirectUris: [REDIRECT], pkce: 'required-unadvertised' });
+      const meta = await discovery(idp.issuer, agent);
+      expect(meta).not.toHaveProperty('code_challenge_methods_supported');
+      expect(meta).toHaveProperty('userinfo_endpoint');
+      const auth = new URL(String(meta['authorization_endpoint']));
+      for (const [k, v] of Object.entries({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's' })) auth.searchParams.set(k, v);
+      const back = await fetch(auth, { dispatcher: agent, redirect: 'manual' });
+      expect(new URL(back.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+      await idp.control.createClient({ redirectUris: [REDIRECT] });
+      expect(await discovery(idp.issuer, agent)).toHaveProperty('code_challenge_methods_supported', ['S256']);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('serves the issuer of an untrusted-ca client on a port whose certificate the run CA does not vouch for', async () => {
+    const idp = await plain('plain');
+    const client = await idp.control.createClient({ redirectUris: [REDIRECT], forge: 'untrusted-ca' });
+    expect(new URL(client.issuer).hostname).toBe(new URL(idp.issuer).hostname);
+    expect(new URL(client.issuer).port).not.toBe(new URL(idp.issuer).port);
+    const agent = caAgent(plain.ca.certPem);
+    try {
+      await expect(discovery(idp.issuer, agent)).resolves.toHaveProperty('issuer', idp.issuer);
+      await expect(discovery(client.issuer, agent)).rejects.toThrow(/fetch failed/);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('refuses a PKCE requirement it does not know', async () => {
+    const idp = await plain('plain');
+    await expect(idp.control.createClient({ redirectUris: [REDIRECT], pkce: 'sometimes' as 'required' })).rejects.toThrow(/pkce must be "required" or "required-unadvertised"/);
+  });
+});
