@@ -49,7 +49,7 @@ async function newPage(context: BrowserContext): Promise<Page> {
 }
 
 /** Web: the photo server's login page, its OAuth button (or auto launch), the IdP's pages, back to the callback. */
-export async function webLogin(target: LoginTarget, user: Credentials, opts: { autoLaunch?: boolean } = {}): Promise<LoginResult> {
+export async function webLogin(target: LoginTarget, user: Credentials, opts: { autoLaunch?: boolean; callback?: CallbackChange } = {}): Promise<LoginResult> {
   const page = await newPage(target.context);
   const callback = page.waitForResponse(isCallbackResponse);
   callback.catch(() => undefined);
@@ -62,6 +62,7 @@ export async function webLogin(target: LoginTarget, user: Credentials, opts: { a
   const authorized = await step("web: wait for the photo server's authorize answer", () => authorize);
   // A refused authorize (OAuth disabled, discovery failed) ends the flow at the photo server.
   let response = authorized;
+  if (authorized.status() < 300 && opts.callback) await changeAuthorizeCookies(target, opts.callback);
   if (authorized.status() < 300) {
     // An IdP that refuses the request outright (invalid scope, unknown redirect URI) may send the browser
     // straight back to the callback: that answer is the product's, not a page the harness failed to reach.
@@ -77,6 +78,19 @@ export async function webLogin(target: LoginTarget, user: Credentials, opts: { a
     return page.screenshot();
   };
   return result;
+}
+
+/**
+ * The web flow's form of a changed callback: the browser loses, or holds another value of, the state or verifier
+ * cookie authorize set (1.132+), before it comes back with the code. Where authorize set no such cookie, nothing
+ * changes.
+ */
+async function changeAuthorizeCookies(target: LoginTarget, change: CallbackChange): Promise<void> {
+  const name = change.endsWith('state') ? 'immich_oauth_state' : 'immich_oauth_code_verifier';
+  const cookie = (await target.context.cookies(target.photosUrl)).find((c) => c.name === name);
+  if (!cookie) return;
+  await target.context.clearCookies({ name });
+  if (change.startsWith('wrong')) await target.context.addCookies([{ ...cookie, value: randomBytes(32).toString('base64url') }]);
 }
 
 /** What the login page did on its own, without a login: see `visitLoginPage`. */
