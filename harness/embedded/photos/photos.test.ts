@@ -332,6 +332,22 @@ describe('differences between 2.7.5 and 3.1.0 in matching users', () => {
     expect([unlinked.status, unlinked.body?.oauthId]).toEqual([200, '']);
   });
 
+  it("sends an OAuth session's logout to the IdP's end_session_endpoint, with id_token_hint on 3.1.0 only, and a password session's to the login page", async () => {
+    const discovery = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`, { dispatcher: agent } as RequestInit)).json()) as { end_session_endpoint: string };
+    for (const [version, hint] of [['v2.7.5', false], ['v3.1.0', true]] as const) {
+      const s = stacks.get(version)!;
+      const login = await webLogin(s, account({ email: `logout-${version}@example.test`, name: 'Logout' }));
+      const token = String(login.body!.accessToken);
+      const out = await s.api.logout(token, 'oauth');
+      const target = new URL(out.body!.redirectUri!);
+      expect(`${target.origin}${target.pathname}`, version).toBe(discovery.end_session_endpoint);
+      expect(target.searchParams.has('id_token_hint'), version).toBe(hint);
+      expect(await s.api.meStatus(token)).toBe(401);
+      const password = await s.api.login(ADMIN.email, ADMIN.password);
+      expect((await s.api.logout(password, 'password')).body?.redirectUri).toBe('/auth/login?autoLaunch=0');
+    }
+  });
+
   it('refuses an http issuer on 3.1.0 unless allowInsecureRequests', async () => {
     const s = stacks.get('v3.1.0')!;
     await s.api.setOAuth(s.token, { issuerUrl: idp.issuer.replace('https:', 'http:') });
