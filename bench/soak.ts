@@ -125,6 +125,16 @@ console.log(
     `CPU hog ${values['no-hog'] ? 'off' : 'on every second run'}`,
 );
 const dir = makeRunDir('idp-harness-soak-');
+// Ctrl-C: the run in progress gets the signal too (same process group) and removes its own stacks; the soak
+// stops the churn (removing its network) and removes its directory.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.resolve(churn?.stop()).finally(() => {
+      removeDir(dir);
+      process.exit(130);
+    });
+  });
+}
 const all: RunFigures[] = [];
 try {
   for (let i = 1; i <= RUNS; i++) {
