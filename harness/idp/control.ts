@@ -49,29 +49,47 @@ export interface NewIdpClient {
   pkce?: 'required' | 'required-unadvertised';
 }
 
+/** What a forgery changes: the ID token (changed and signed again), or something around a token left as issued. */
+export type ForgeryTarget = 'id-token' | 'userinfo' | 'discovery' | 'token-timing' | 'certificate';
+
 /**
- * Ways an IdP gets its tokens wrong, each a check the relying party must make (or, for rotated-key and es256,
- * a change it must follow). The ID token is otherwise the one the IdP issued, signed again.
+ * Ways an IdP gets things wrong, each a check the relying party must make (or, for rotated-key and es256, a change
+ * it must follow): what each changes, and the scenario that guards it. One fault at a time; the rest is what the
+ * IdP issued.
  */
-export const FORGERIES = [
-  'bad-signature', // one byte of the RS256 signature changed
-  'wrong-issuer', // iss is not the discovered issuer
-  'wrong-audience', // aud names another client
-  'no-audience', // aud left out
-  'no-issued-at', // iat left out
-  'expired', // exp an hour ago
-  'alg-none', // unsigned, header alg "none"
-  'rotated-key', // signed with a new key, published in the JWKS from then on
-  'es256', // signed ES256 with a published P-256 key
-  'userinfo-other-sub', // an ID token with protocol claims only, and userinfo answering for another subject
-  'empty-nonce', // nonce "" (Immich sends no nonce)
-  'unrequested-nonce', // a nonce the relying party never sent
-  'slow-token', // the token response held back SLOW_TOKEN_MS
-  'untrusted-ca', // the issuer is served on a second port, with a certificate from a CA nobody trusts
-  'no-userinfo', // discovery has no userinfo_endpoint (while this is the newest client); the ID token has the profile
-  'no-userinfo-thin-id-token', // the same, and the ID token has protocol claims only (no email)
-] as const;
-export type Forgery = (typeof FORGERIES)[number];
+export const FORGERY_KINDS = {
+  'bad-signature': { changes: ['id-token'], scenario: 'id-token-checks' }, // one byte of the RS256 signature changed
+  'wrong-issuer': { changes: ['id-token'], scenario: 'id-token-checks' }, // iss is not the discovered issuer
+  'wrong-audience': { changes: ['id-token'], scenario: 'id-token-checks' }, // aud names another client
+  'no-audience': { changes: ['id-token'], scenario: 'id-token-checks' }, // aud left out
+  'no-issued-at': { changes: ['id-token'], scenario: 'id-token-checks' }, // iat left out
+  expired: { changes: ['id-token'], scenario: 'id-token-checks' }, // exp an hour ago
+  'alg-none': { changes: ['id-token'], scenario: 'id-token-checks' }, // unsigned, header alg "none"
+  'rotated-key': { changes: ['id-token'], scenario: 'id-token-checks' }, // signed with a new key, in the JWKS from then on
+  es256: { changes: ['id-token'], scenario: 'signing-algorithm' }, // signed ES256 with a published P-256 key
+  // an ID token with protocol claims only, and userinfo answering for another subject
+  'userinfo-other-sub': { changes: ['id-token', 'userinfo'], scenario: 'id-token-checks' },
+  'empty-nonce': { changes: ['id-token'], scenario: 'id-token-checks' }, // nonce "" (Immich sends no nonce)
+  'unrequested-nonce': { changes: ['id-token'], scenario: 'id-token-checks' }, // a nonce the relying party never sent
+  'slow-token': { changes: ['token-timing'], scenario: 'idp-timeout' }, // the token response held back SLOW_TOKEN_MS
+  // the issuer is served on a second port, with a certificate from a CA nobody trusts
+  'untrusted-ca': { changes: ['certificate'], scenario: 'private-ca' },
+  // discovery has no userinfo_endpoint (while this is the newest client); the ID token has the profile
+  'no-userinfo': { changes: ['discovery'], scenario: 'no-userinfo' },
+  // the same, and the ID token has protocol claims only (no email)
+  'no-userinfo-thin-id-token': { changes: ['discovery', 'id-token'], scenario: 'no-userinfo' },
+} as const satisfies Record<string, { changes: readonly ForgeryTarget[]; scenario: string }>;
+export type Forgery = keyof typeof FORGERY_KINDS;
+export const FORGERIES = Object.keys(FORGERY_KINDS) as Forgery[];
+
+/** The forgeries that change `target`. */
+export type ForgeryOf<T extends ForgeryTarget> = {
+  [F in Forgery]: T extends (typeof FORGERY_KINDS)[F]['changes'][number] ? F : never;
+}[Forgery];
+
+export function forgeryChanges<T extends ForgeryTarget>(forgery: Forgery, target: T): forgery is ForgeryOf<T> {
+  return (FORGERY_KINDS[forgery].changes as readonly ForgeryTarget[]).includes(target);
+}
 
 /** How long the 'slow-token' forgery holds the token response back: over openid-client 5's 3.5 s default. */
 export const SLOW_TOKEN_MS = 5000;

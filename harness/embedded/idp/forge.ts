@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import type Provider from 'oidc-provider';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SLOW_TOKEN_MS, type Forgery } from '../../idp/control.js';
+import { forgeryChanges, SLOW_TOKEN_MS, type ForgeryOf } from '../../idp/control.js';
 import type { KeyPair } from './keys.js';
 import type { LogBuffer } from './log.js';
 import type { IdpStore } from './store.js';
@@ -39,7 +39,7 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
   // only when the ID token has no email).
   const protocolOnly = (payload: JWTPayload) => sign(Object.fromEntries(Object.entries(payload).filter(([k]) => PROTOCOL_CLAIMS.includes(k))), own);
 
-  async function forge(idToken: string, forgery: Forgery): Promise<string> {
+  async function forge(idToken: string, forgery: ForgeryOf<'id-token'>): Promise<string> {
     const payload = decodeJwt(idToken);
     const now = Math.floor(Date.now() / 1000);
     switch (forgery) {
@@ -81,10 +81,6 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
         return sign({ ...payload, nonce: randomUUID() }, own);
       case 'no-userinfo-thin-id-token':
         return protocolOnly(payload);
-      case 'no-userinfo': // the token is right; discovery lacks the userinfo endpoint (below)
-      case 'slow-token': // the token is right; its answer is late (below)
-      case 'untrusted-ca': // the token is right; the certificate in front of it is not trusted
-        return idToken;
     }
   }
 
@@ -98,7 +94,8 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
       const algs = body['id_token_signing_alg_values_supported'];
       if (ec && Array.isArray(algs) && !algs.includes('ES256')) body['id_token_signing_alg_values_supported'] = [...algs, 'ES256'];
       // Discovery is one document for every client: it follows the scenario's current (newest) client.
-      if (store.newest?.forge?.startsWith('no-userinfo')) delete body['userinfo_endpoint'];
+      const newest = store.newest?.forge;
+      if (newest && forgeryChanges(newest, 'discovery')) delete body['userinfo_endpoint'];
       return;
     }
     if (route === 'jwks') {
@@ -114,17 +111,17 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
       return;
     }
     const forgery = stored?.forge;
-    if (!forgery || forgery === 'untrusted-ca' || forgery === 'no-userinfo') return;
-    if (route === 'token' && forgery === 'slow-token') {
+    if (!forgery) return;
+    if (route === 'token' && forgeryChanges(forgery, 'token-timing')) {
       log.add(`holding the token response for client ${clientId} back ${SLOW_TOKEN_MS} ms`);
       await sleep(SLOW_TOKEN_MS);
       return;
     }
-    if (route === 'token' && typeof body['id_token'] === 'string') {
+    if (route === 'token' && forgeryChanges(forgery, 'id-token') && typeof body['id_token'] === 'string') {
       body['id_token'] = await forge(body['id_token'], forgery);
       log.add(`forged the ID token for client ${clientId}: ${forgery}`);
     }
-    if (route === 'userinfo' && forgery === 'userinfo-other-sub' && typeof body['sub'] === 'string') {
+    if (route === 'userinfo' && forgeryChanges(forgery, 'userinfo') && typeof body['sub'] === 'string') {
       body['sub'] = `other-${body['sub']}`;
       log.add(`forged userinfo for client ${clientId}: another subject`);
     }

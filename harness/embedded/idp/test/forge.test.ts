@@ -4,7 +4,8 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JS
 import { fetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { caAgent } from '../../../ca/dispatcher.js';
-import type { Forgery } from '../../../idp/control.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { FORGERIES, FORGERY_KINDS, type Forgery } from '../../../idp/control.js';
 import { REDIRECT, sharedProviders, signInByForm, unique } from './helpers.js';
 
 const plain = sharedProviders('oidc-provider');
@@ -100,6 +101,15 @@ describe('forged tokens of the embedded provider', () => {
     expect(r.userinfo['email']).toBe('f@example.test');
     expect(r.claims).not.toHaveProperty('email');
     await expect(r.verify()).resolves.toBeDefined();
+  });
+
+  it('names for every forgery a scenario that exists and uses it', () => {
+    for (const forge of FORGERIES) {
+      const file = new URL(`../../../../scenarios/${FORGERY_KINDS[forge].scenario}.test.ts`, import.meta.url);
+      expect(existsSync(file), `${forge}: ${file.pathname}`).toBe(true);
+      const text = readFileSync(file, 'utf8');
+      expect(text.includes(`'${forge}'`) || text.includes('FORGERY_KINDS'), `${forge} in ${file.pathname}`).toBe(true);
+    }
   });
 
   it('refuses a forgery it does not know', async () => {
