@@ -164,9 +164,16 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
   };
 
   // The same provider on a second port, behind a certificate of a private CA nobody was told to trust: what a
-  // photo server meets when its IdP uses a private CA it lacks (forge 'untrusted-ca').
-  const untrusted = opts.tls && capabilities.forges ? createHttpsServer(untrustedCertificate(host), onRequest) : undefined;
-  const untrustedIssuer = untrusted && issuer.replace(origin, `https://${host}:${await listen(untrusted, listenHost, 0)}`);
+  // photo server meets when its IdP uses a private CA it lacks (forge 'untrusted-ca'). Made on first use: keys
+  // and a port for every cell would be start-up work that one scenario needs.
+  let untrusted: Promise<{ server: Server; issuer: string }> | undefined;
+  const untrustedIssuer = async (): Promise<string> => {
+    untrusted ??= (async () => {
+      const server = createHttpsServer(untrustedCertificate(host), onRequest);
+      return { server, issuer: issuer.replace(origin, `https://${host}:${await listen(server, listenHost, 0)}`) };
+    })();
+    return (await untrusted).issuer;
+  };
   const control: IdpControl = {
     capabilities,
     async createUser(user) {
@@ -181,8 +188,8 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
       log.add(`user "${username}" updated (${Object.keys(patch).join(', ')})`);
     },
     async createClient(client) {
-      if (client.forge === 'untrusted-ca' && !untrustedIssuer) throw new BadRequest('forge untrusted-ca needs an IdP served over TLS that can forge');
-      const created = store.createClient(client, client.forge === 'untrusted-ca' ? untrustedIssuer! : issuer, idToken);
+      if (client.forge === 'untrusted-ca' && !(opts.tls && capabilities.forges)) throw new BadRequest('forge untrusted-ca needs an IdP served over TLS that can forge');
+      const created = store.createClient(client, client.forge === 'untrusted-ca' ? await untrustedIssuer() : issuer, idToken);
       log.add(`client ${created.clientId} registered (${created.tokenEndpointAuthMethod}, ID token ${created.idTokenAlg})`);
       return created;
     },
@@ -236,7 +243,8 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
     },
     logs: () => log.text(),
     close: async () => {
-      await Promise.all([closeServer(server), closeServer(ctl), ...(untrusted ? [closeServer(untrusted)] : [])]);
+      const second = untrusted?.then(({ server: s }) => closeServer(s)).catch(() => undefined);
+      await Promise.all([closeServer(server), closeServer(ctl), second]);
     },
   };
 }
