@@ -283,15 +283,22 @@ export class StackClient {
 
   /** A local (password) user of the photo server, as an admin makes one: its email is unique to this call. */
   async createLocalUser(overrides: { name?: string; email?: string } = {}): Promise<UserFacts> {
-    return (await this.createLocalSession(overrides)).user;
+    return toFacts(await this.api.adminCreateUser(this.adminToken, this.newLocalUser(overrides)));
   }
 
   /** A local (password) user, and a session of theirs, as after signing in with the password. */
   async createLocalSession(overrides: { name?: string; email?: string } = {}): Promise<{ user: UserFacts; token: string }> {
-    const email = overrides.email ?? `${this.unique('local')}@example.test`;
-    const password = randomBytes(18).toString('base64url');
-    const made = await this.api.adminCreateUser(this.adminToken, { email, name: overrides.name ?? 'Local User', password });
-    return { user: toFacts(made), token: await this.api.login(email, password) };
+    const input = this.newLocalUser(overrides);
+    const made = await this.api.adminCreateUser(this.adminToken, input);
+    return { user: toFacts(made), token: await this.api.login(input.email, input.password) };
+  }
+
+  private newLocalUser(overrides: { name?: string; email?: string }): { email: string; name: string; password: string } {
+    return {
+      email: overrides.email ?? `${this.unique('local')}@example.test`,
+      name: overrides.name ?? 'Local User',
+      password: randomBytes(18).toString('base64url'),
+    };
   }
 
   /** Unlinks the OAuth account of the session's user, as its settings page does. */
