@@ -40,6 +40,9 @@ export interface OAuthDto {
   codeVerifier?: string;
 }
 
+/** Sessions are kept by a hash of their token, as Immich keeps them, never by the token. */
+const sessionKey = (token: string): string => createHash('sha256').update(token).digest('hex');
+
 function hashPassword(password: string): string {
   const salt = randomBytes(16).toString('hex');
   return `${salt}:${createHash('sha256').update(salt + password).digest('hex')}`;
@@ -148,7 +151,7 @@ export class PhotosService {
   private newSession(user: User, idToken?: string): string {
     const token = randomBytes(32).toString('base64url');
     const sid = idToken ? decodeJwt(idToken)['sid'] : undefined;
-    this.sessions.set(createHash('sha256').update(token).digest('hex'), {
+    this.sessions.set(sessionKey(token), {
       userId: user.id,
       ...(idToken ? { idToken } : {}),
       ...(typeof sid === 'string' ? { sid } : {}),
@@ -158,13 +161,13 @@ export class PhotosService {
 
   userForToken(token: string | undefined): User | undefined {
     if (!token) return undefined;
-    const session = this.sessions.get(createHash('sha256').update(token).digest('hex'));
+    const session = this.sessions.get(sessionKey(token));
     return session ? this.users.get(session.userId) : undefined;
   }
 
   /** Ends the session; an OAuth one is sent on to the IdP's logout (Immich's getLogoutEndpoint). */
   async logout(token: string | undefined, authType: string | undefined): Promise<{ successful: true; redirectUri: string }> {
-    const key = token ? createHash('sha256').update(token).digest('hex') : '';
+    const key = token ? sessionKey(token) : '';
     const idToken = this.sessions.get(key)?.idToken;
     this.sessions.delete(key);
     const oauth = this.config.oauth;
