@@ -51,8 +51,11 @@ export interface StackParts {
   secret(n: number): string;
   /** The image to run instead of the product's official one: its local build under `--images local`. */
   image?: string;
-  /** Clients to register at start, and how many of the last ones ask for a second factor. */
-  pool: { size: number; twoFactor: number };
+  /**
+   * Clients to register at start, how many of the last ones ask for a second factor, and how many of the first
+   * ones leave out the app's redirect URI (webRedirectUris).
+   */
+  pool: { size: number; twoFactor: number; withoutAppUri: number };
 }
 
 /** A started IdP: the URLs and the serialisable control description its scenarios use. */

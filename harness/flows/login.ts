@@ -161,9 +161,17 @@ export async function mobileLogin(target: LoginTarget, user: Credentials, opts: 
     ? page.waitForResponse((r) => r.url().startsWith(`${target.photosUrl}${MOBILE_REDIRECT_PATH}`))
     : undefined;
   overrideResponse?.catch(() => undefined);
+  const refused = idpRefusal(page, target.idpOrigin);
   await step("mobile: open the IdP's authorize URL", () => page.goto(authorizeUrl).catch(ignoreAbort));
-  const request = await step("mobile: complete the IdP's pages", () => completeAtIdp(page, target.driver, user, appRequest));
-  const appUrl = request.url();
+  const left = await step("mobile: complete the IdP's pages", () =>
+    completeAtIdp(page, target.driver, user, Promise.race([appRequest.then((request) => ({ request })), refused.then((refusal) => ({ refusal }))])),
+  );
+  if ('refusal' in left) {
+    // The IdP stopped the login on its own error page: the app never hears back. The photo server's last answer
+    // was authorize's; what the IdP said is evidence, not the photo server's message.
+    return { flow, status: authorize.status, facts: { stoppedAt: 'idp' }, detail: `the IdP refused the authorization request: ${left.refusal}` };
+  }
+  const appUrl = left.request.url();
   let detail = `app received ${redact(appUrl)}`;
   if (overrideResponse) {
     const r = await step('mobile: wait for the mobile-redirect answer', () => overrideResponse);
@@ -201,6 +209,31 @@ export async function linkFromSettings(target: LoginTarget, user: Credentials, s
     target.api.oauthLink(sessionToken, { url: request.url() }, { cookies: authorize.cookies }),
   );
   return { flow: 'web', status: linked.status, message: linked.message, body: linked.body, detail: `settings page received ${redact(request.url())}` };
+}
+
+/**
+ * The IdP refusing an authorization request outright (an unknown redirect URI, say): a page of its own that answers
+ * 4xx, or one whose URL carries an OAuth `error` (Authelia sends the browser to its portal with one). Never a sign-in
+ * form that says the password was wrong: that answers 200 without an `error` parameter.
+ */
+function idpRefusal(page: Page, idpOrigin: string): Promise<string> {
+  const refusal = page
+    .waitForResponse(
+      (r) => {
+        const url = new URL(r.url());
+        return r.request().isNavigationRequest() && url.origin === idpOrigin && (r.status() >= 400 || url.searchParams.has('error'));
+      },
+      { timeout: 0 },
+    )
+    .then(async (r) => {
+      const url = new URL(r.url());
+      const error = url.searchParams.get('error');
+      const shown = () => page.locator('body').innerText({ timeout: 2_000 }).catch(() => '');
+      const said = error ? [error, url.searchParams.get('error_description')].filter(Boolean).join(': ') : await shown();
+      return `${r.status()} ${said.replace(/\s+/g, ' ').trim().slice(0, 200)}`;
+    });
+  refusal.catch(() => undefined); // the page closes with the login's context
+  return refusal;
 }
 
 /** Runs the IdP driver until `exit` (the signal that the browser left the IdP) fires; a driver error wins. */

@@ -10,5 +10,10 @@ export const MOBILE_REDIRECT_PATH = '/api/oauth/mobile-redirect';
 
 /** Every redirect URI a client registered for Immich needs: web login, account linking, the app, the override. */
 export function immichRedirectUris(photosUrl: string, immichVersion: string): string[] {
-  return [`${photosUrl}/auth/login`, `${photosUrl}/user-settings`, mobileRedirectUriFor(immichVersion), `${photosUrl}${MOBILE_REDIRECT_PATH}`];
+  return [...webRedirectUris(photosUrl), mobileRedirectUriFor(immichVersion)];
+}
+
+/** The photo server's own redirect URIs (web login, account linking, the override), without the app's scheme. */
+export function webRedirectUris(photosUrl: string): string[] {
+  return [`${photosUrl}/auth/login`, `${photosUrl}/user-settings`, `${photosUrl}${MOBILE_REDIRECT_PATH}`];
 }

@@ -41,6 +41,13 @@ describe('the pre-registered client pool of a real IdP', () => {
     expect(claimClient(file, { redirectUris: uris, twoFactor: true }).clientId).toBe('2fa');
     expect(claimClient(file, { redirectUris: uris, tokenEndpointAuthMethod: 'client_secret_post' }).clientId).toBe('plain');
     expect(() => claimClient(file, { redirectUris: [...uris, 'https://elsewhere.harness.test/cb'] })).toThrow(/no unused/);
-    expect(claimClient(file, { redirectUris: uris.slice(0, 1) }).clientId).toBe('basic');
+    expect(claimClient(file, { redirectUris: [...uris].reverse() }).clientId).toBe('basic');
+  });
+
+  it('never hands out a client that knows a redirect URI the scenario wants unknown', () => {
+    const file = pool('c', [client('full'), client('web-only', { redirectUris: uris.slice(0, 1) })]);
+    expect(claimClient(file, { redirectUris: uris.slice(0, 1) }).clientId).toBe('web-only');
+    expect(() => claimClient(file, { redirectUris: uris.slice(0, 1) })).toThrow(/no unused/);
+    expect(claimClient(file, { redirectUris: uris }).clientId).toBe('full');
   });
 });

@@ -16,7 +16,8 @@ export function claimClient(poolFile: string, wanted: NewIdpClient): IdpClient {
   mkdirSync(claims, { recursive: true });
   for (const client of pool) {
     if (wanted.tokenEndpointAuthMethod && wanted.tokenEndpointAuthMethod !== client.tokenEndpointAuthMethod) continue;
-    if (!wanted.redirectUris.every((uri) => client.redirectUris.includes(uri))) continue;
+    // Exactly the URIs asked for: a client that must not know one (the app's, say) must not get one that does.
+    if (!sameSet(wanted.redirectUris, client.redirectUris)) continue;
     if (Boolean(wanted.twoFactor) !== Boolean(client.twoFactor)) continue;
     try {
       mkdirSync(join(claims, client.clientId));
@@ -30,4 +31,8 @@ export function claimClient(poolFile: string, wanted: NewIdpClient): IdpClient {
     `no unused pre-registered client in ${poolFile} matches ${JSON.stringify({ ...wanted, redirectUris: wanted.redirectUris.length })}: ` +
       'raise the pool size in harness/stack/docker.ts (real IdPs register clients at start only)',
   );
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === new Set(b).size && a.every((x) => b.includes(x)) && b.every((x) => a.includes(x));
 }

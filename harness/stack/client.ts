@@ -12,7 +12,7 @@ import { HarnessFault, faultKindOf, step, type FaultKind } from '../flows/faults
 import { oauthDefaultsFor } from '../../products/immich/settings.js';
 import { linkFromSettings, mobileLogin, visitLoginPage, webLogin, type CallbackChange, type LoginPageVisit, type LoginResult, type LoginTarget } from '../flows/login.js';
 import { sharedLoginSlots } from '../flows/pacing.js';
-import { immichRedirectUris, MOBILE_REDIRECT_PATH } from '../flows/mobile-uri.js';
+import { immichRedirectUris, MOBILE_REDIRECT_PATH, webRedirectUris } from '../flows/mobile-uri.js';
 import { controlFor } from '../idp/connect.js';
 import type { IdpClient, IdpControl, IdpUser, NewIdpClient, NewIdpUser } from '../idp/control.js';
 import { ImmichApi } from '../../products/immich/api.js';
@@ -123,6 +123,11 @@ export class StackClient {
     this.buttonText = String((oauth as Record<string, unknown>)["buttonText"] ?? this.buttonText);
     await this.api.setOAuth(this.adminToken, oauth);
     return registered;
+  }
+
+  /** The photo server's redirect URIs without the app's: for a client registered as if the app did not exist. */
+  redirectUrisWithoutApp(): string[] {
+    return webRedirectUris(this.info.photos.url);
   }
 
   /** Turns the mobile redirect override on, pointing at the photo server's own /api/oauth/mobile-redirect. */

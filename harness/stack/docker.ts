@@ -31,7 +31,6 @@ import { ContainerLog } from '../docker/logs.js';
 import { freeLoopbackPort, isPortTaken } from '../docker/ports.js';
 import { abortableWait } from '../docker/wait.js';
 import { startTlsFront } from '../docker/tls-front.js';
-import { immichRedirectUris } from '../flows/mobile-uri.js';
 import type { PooledClient } from '../idp/client-pool.js';
 import { ImmichApi } from '../../products/immich/api.js';
 import type { Cell, CellProvenance } from '../model.js';
@@ -200,9 +199,13 @@ interface PhotosUp {
   hostPort: number;
 }
 
-/** Clients registered per real IdP at start; a cell's scenarios claim about seven. */
-const CLIENT_POOL_SIZE = 12;
+/**
+ * Clients registered per real IdP at start (a registration is a few lines of configuration): a cell's scenarios
+ * claim one per OAuth setup, 17 when every scenario runs, 2 of them without the app's redirect URI.
+ */
+const CLIENT_POOL_SIZE = 28;
 const TWO_FACTOR_CLIENTS = 2;
+const WITHOUT_APP_URI_CLIENTS = 4;
 
 function writePool(file: string, clients: PooledClient[]): void {
   writeFileSync(file, JSON.stringify(clients, null, 2), { mode: 0o600 });
@@ -301,7 +304,7 @@ async function startProduct(ctx: Context, product: IdpProduct): Promise<IdpStart
     both: (a, b) => both(ctx, a, b),
     writePool,
     secret: alnum,
-    pool: { size: CLIENT_POOL_SIZE, twoFactor: TWO_FACTOR_CLIENTS },
+    pool: { size: CLIENT_POOL_SIZE, twoFactor: TWO_FACTOR_CLIENTS, withoutAppUri: WITHOUT_APP_URI_CLIENTS },
     ...(ctx.idpImage ? { image: ctx.idpImage } : {}),
   };
   const up = await product.start(parts);

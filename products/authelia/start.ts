@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HarnessContainer } from '../../containers/spec.js';
 import { ContainerLog } from '../../harness/docker/logs.js';
-import { immichRedirectUris } from '../../harness/flows/mobile-uri.js';
+import { immichRedirectUris, webRedirectUris } from '../../harness/flows/mobile-uri.js';
 import type { IdpUp, StackParts } from '../types.js';
 import { AUTHELIA_PATHS, autheliaFeatures, renderAuthelia, renderAutheliaUsers, type AutheliaClient } from './facts.js';
 
@@ -16,7 +16,7 @@ export async function startAuthelia(parts: StackParts): Promise<IdpUp> {
   const clients: AutheliaClient[] = Array.from({ length: parts.pool.size }, (_, i) => ({
     clientId: `immich-${i + 1}`,
     clientSecret: parts.secret(40),
-    redirectUris: immichRedirectUris(parts.photosUrl, cell.immich),
+    redirectUris: i < parts.pool.withoutAppUri ? webRedirectUris(parts.photosUrl) : immichRedirectUris(parts.photosUrl, cell.immich),
     tokenEndpointAuthMethod: cell.idp.settings.tokenEndpointAuthMethod,
     consentMode: 'implicit',
     authorizationPolicy: i >= parts.pool.size - parts.pool.twoFactor ? 'two_factor' : 'one_factor',

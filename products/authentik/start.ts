@@ -5,7 +5,7 @@ import { PostgresContainer } from '../../containers/postgres.js';
 import { RedisContainer } from '../../containers/redis.js';
 import { ContainerLog } from '../../harness/docker/logs.js';
 import { freeLoopbackPort } from '../../harness/docker/ports.js';
-import { immichRedirectUris } from '../../harness/flows/mobile-uri.js';
+import { immichRedirectUris, webRedirectUris } from '../../harness/flows/mobile-uri.js';
 import type { IdpUp, StackParts } from '../types.js';
 import { AuthentikContainer, authentikFacts } from './facts.js';
 
@@ -34,7 +34,7 @@ export async function startAuthentik(parts: StackParts): Promise<IdpUp> {
     slug: `immich-${i + 1}`,
     clientId: parts.secret(24),
     clientSecret: parts.secret(48),
-    redirectUris: immichRedirectUris(parts.photosUrl, cell.immich),
+    redirectUris: i < parts.pool.withoutAppUri ? webRedirectUris(parts.photosUrl) : immichRedirectUris(parts.photosUrl, cell.immich),
     signingKey: s.signingKey,
     encryptionKey: s.encryptionKey,
   }));
