@@ -50,7 +50,7 @@ export interface NewIdpClient {
 }
 
 /** What a forgery changes: the ID token (changed and signed again), or something around a token left as issued. */
-export type ForgeryTarget = 'id-token' | 'userinfo' | 'discovery' | 'token-timing' | 'certificate';
+export type ForgeryTarget = 'id-token' | 'userinfo' | 'userinfo-endpoint' | 'issuer' | 'token-timing' | 'certificate';
 
 /**
  * Ways an IdP gets things wrong, each a check the relying party must make (or, for rotated-key and es256, a change
@@ -75,9 +75,12 @@ export const FORGERY_KINDS = {
   // the issuer is served on a second port, with a certificate from a CA nobody trusts
   'untrusted-ca': { changes: ['certificate'], scenario: 'private-ca' },
   // discovery has no userinfo_endpoint (while this is the newest client); the ID token has the profile
-  'no-userinfo': { changes: ['discovery'], scenario: 'no-userinfo' },
+  'no-userinfo': { changes: ['userinfo-endpoint'], scenario: 'no-userinfo' },
   // the same, and the ID token has protocol claims only (no email)
-  'no-userinfo-thin-id-token': { changes: ['discovery', 'id-token'], scenario: 'no-userinfo' },
+  'no-userinfo-thin-id-token': { changes: ['userinfo-endpoint', 'id-token'], scenario: 'no-userinfo' },
+  // a second issuer (SECOND_ISSUER_PATH under the first) with its own discovery, whose tokens and authorization
+  // responses name it, for the same users and subjects: what a relying party meets when its IdP changes
+  'second-issuer': { changes: ['issuer', 'id-token'], scenario: 'issuer-change' },
 } as const satisfies Record<string, { changes: readonly ForgeryTarget[]; scenario: string }>;
 export type Forgery = keyof typeof FORGERY_KINDS;
 export const FORGERIES = Object.keys(FORGERY_KINDS) as Forgery[];
@@ -90,6 +93,9 @@ export type ForgeryOf<T extends ForgeryTarget> = {
 export function forgeryChanges<T extends ForgeryTarget>(forgery: Forgery, target: T): forgery is ForgeryOf<T> {
   return (FORGERY_KINDS[forgery].changes as readonly ForgeryTarget[]).includes(target);
 }
+
+/** Where the 'second-issuer' forgery's issuer lives, under the provider's own. */
+export const SECOND_ISSUER_PATH = '/second-issuer';
 
 /** How long the 'slow-token' forgery holds the token response back: over openid-client 5's 3.5 s default. */
 export const SLOW_TOKEN_MS = 5000;

@@ -85,7 +85,7 @@ describe('the real matrix', () => {
     for (const cell of expandCells(matrix, 'docker')) {
       const scenarios = scenariosFor(cell, matrix);
       if (cell.idp.variant === 'encryption-key') expect(scenarios).toEqual(['jwe-rejected']);
-      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'logout', 'settings-linking', 'mobile-redirect-uri', 'id-token-checks', 'signing-algorithm', 'public-client', 'idp-timeout', 'pkce-support', 'private-ca', 'no-userinfo', 'backchannel-logout', 'claims-mapping']);
+      else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'logout', 'settings-linking', 'mobile-redirect-uri', 'id-token-checks', 'signing-algorithm', 'public-client', 'idp-timeout', 'pkce-support', 'private-ca', 'no-userinfo', 'backchannel-logout', 'issuer-change', 'claims-mapping']);
       else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks', 'account-linking', 'auto-launch', 'logout', 'settings-linking', 'mobile-redirect-uri']);
     }
   });

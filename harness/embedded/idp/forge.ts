@@ -4,7 +4,8 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import type Provider from 'oidc-provider';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { forgeryChanges, SLOW_TOKEN_MS, type ForgeryOf } from '../../idp/control.js';
+import type { IncomingMessage } from 'node:http';
+import { forgeryChanges, SECOND_ISSUER_PATH, SLOW_TOKEN_MS, type ForgeryOf } from '../../idp/control.js';
 import type { KeyPair } from './keys.js';
 import type { LogBuffer } from './log.js';
 import type { IdpStore } from './store.js';
@@ -26,9 +27,18 @@ const PROTOCOL_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce'
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
+/** The 'second-issuer' forgery's issuer, under the provider's own (kept with its trailing slash, if any). */
+export function secondIssuerOf(issuer: string): string {
+  return issuer.endsWith('/') ? `${issuer}${SECOND_ISSUER_PATH.slice(1)}/` : `${issuer}${SECOND_ISSUER_PATH}`;
+}
+
+/** Discovery requests made at the second issuer's address, which the server routes to the provider's own. */
+export const secondIssuerDiscoveries = new WeakSet<IncomingMessage>();
+
 /** Installs the forgeries on `provider`; `signing` is its RS256 key (forgeries need one). */
-export function installForgeries(provider: Provider, store: IdpStore, signing: KeyPair | undefined, log: LogBuffer): void {
+export function installForgeries(provider: Provider, issuer: string, store: IdpStore, signing: KeyPair | undefined, log: LogBuffer): void {
   if (!signing) return;
+  const secondIssuer = secondIssuerOf(issuer);
   const own: SigningKey = { alg: 'RS256', kid: signing.kid, key: signing.privateKey, publicJwk: signing.publicJwk };
   let rotated: SigningKey | undefined; // published from the first token signed with it on
   let ec: SigningKey | undefined; // published from the first es256 client on
@@ -81,12 +91,27 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
         return sign({ ...payload, nonce: randomUUID() }, own);
       case 'no-userinfo-thin-id-token':
         return protocolOnly(payload);
+      case 'second-issuer':
+        return sign({ ...payload, iss: secondIssuer }, own);
     }
   }
 
   provider.use(async (ctx, next) => {
     await next();
     const route = ctx.oidc?.route;
+    if (route === 'authorization' || route === 'resume') {
+      // The authorization response names its issuer (RFC 9207): the second one, for its client.
+      const location = ctx.response.get('location');
+      const client = store.client(String(ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.['client_id'] ?? ''));
+      if (client?.forge && forgeryChanges(client.forge, 'issuer') && location && URL.canParse(location)) {
+        const url = new URL(location);
+        if (url.searchParams.has('iss')) {
+          url.searchParams.set('iss', secondIssuer);
+          ctx.redirect(url.href);
+        }
+      }
+      return;
+    }
     if (route !== 'token' && route !== 'userinfo' && route !== 'jwks' && route !== 'discovery') return;
     const body = ctx.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object') return;
@@ -95,7 +120,8 @@ export function installForgeries(provider: Provider, store: IdpStore, signing: K
       if (ec && Array.isArray(algs) && !algs.includes('ES256')) body['id_token_signing_alg_values_supported'] = [...algs, 'ES256'];
       // Discovery is one document for every client: it follows the scenario's current (newest) client.
       const newest = store.newest?.forge;
-      if (newest && forgeryChanges(newest, 'discovery')) delete body['userinfo_endpoint'];
+      if (newest && forgeryChanges(newest, 'userinfo-endpoint')) delete body['userinfo_endpoint'];
+      if (secondIssuerDiscoveries.has((ctx as unknown as { req: IncomingMessage }).req)) body['issuer'] = secondIssuer;
       return;
     }
     if (route === 'jwks') {

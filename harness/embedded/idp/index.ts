@@ -17,6 +17,7 @@ import { handleInteraction, INTERACTION_PREFIX } from './interactions.js';
 import { LogBuffer } from './log.js';
 import { errorPage } from './pages.js';
 import { profileFor, type EmbeddedProduct, type Profile } from './profiles.js';
+import { secondIssuerDiscoveries, secondIssuerOf } from './forge.js';
 import { buildProvider } from './provider.js';
 import { BadRequest, IdpStore } from './store.js';
 
@@ -121,6 +122,7 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
     },
   });
   const providerCallback = provider.callback();
+  const secondDiscovery = `${new URL(secondIssuerOf(issuer)).pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
   // Fault injection: the next `count` sign-in submissions are answered only after `ms` (holdSignIns).
   const hold = { count: 0, ms: 0 };
@@ -143,6 +145,11 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
         res.end(errorPage({ product, title: 'Error', message: 'The sign-in could not be completed.' }));
       });
       return;
+    }
+    if (path === secondDiscovery) {
+      // The second issuer's discovery is the provider's own, answered with that issuer (forge 'second-issuer').
+      secondIssuerDiscoveries.add(req);
+      req.url = `${mount}/.well-known/openid-configuration`;
     }
     if (mount && path !== mount && !path.startsWith(`${mount}/`)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -189,7 +196,8 @@ export async function startEmbeddedIdp(opts: EmbeddedIdpOptions): Promise<Embedd
     },
     async createClient(client) {
       if (client.forge === 'untrusted-ca' && !(opts.tls && capabilities.forges)) throw new BadRequest('forge untrusted-ca needs an IdP served over TLS that can forge');
-      const created = store.createClient(client, client.forge === 'untrusted-ca' ? await untrustedIssuer() : issuer, idToken);
+      const clientIssuer = client.forge === 'untrusted-ca' ? await untrustedIssuer() : client.forge === 'second-issuer' ? secondIssuerOf(issuer) : issuer;
+      const created = store.createClient(client, clientIssuer, idToken);
       log.add(`client ${created.clientId} registered (${created.tokenEndpointAuthMethod}, ID token ${created.idTokenAlg})`);
       return created;
     },

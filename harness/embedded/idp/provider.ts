@@ -176,7 +176,7 @@ export function buildProvider(o: ProviderOptions): ProviderParts {
     });
   }
 
-  if (!encryptionKey) installForgeries(provider, store, signing, log);
+  if (!encryptionKey) installForgeries(provider, o.issuer, store, signing, log);
 
   const describe = (err: { error?: string; error_detail?: string; message: string }) =>
     `${err.error ?? err.message}${err.error_detail ? ` (${err.error_detail})` : ''}`;

@@ -18,7 +18,7 @@ async function rawLogin(forge?: Forgery, extra: { signedUserinfo?: boolean } = {
   const agent = caAgent(plain.ca.certPem);
   try {
     const get = async (url: string, init: Parameters<typeof fetch>[1] = {}) => (await fetch(url, { ...init, dispatcher: agent })).json() as Promise<Record<string, unknown>>;
-    const meta = await get(`${idp.issuer}/.well-known/openid-configuration`);
+    const meta = await get(`${client.issuer}/.well-known/openid-configuration`);
     const auth = new URL(String(meta['authorization_endpoint']));
     for (const [k, v] of Object.entries({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid email profile', state: 's' })) auth.searchParams.set(k, v);
     const callback = await signInByForm(agent, auth, user, REDIRECT);
@@ -30,7 +30,7 @@ async function rawLogin(forge?: Forgery, extra: { signedUserinfo?: boolean } = {
     const userinfo = (userinfoType.startsWith('application/jwt') ? decodeJwt(text) : JSON.parse(text)) as Record<string, unknown>;
     const jwks = (await get(String(meta['jwks_uri']))) as unknown as JSONWebKeySet;
     const idToken = String(tokens['id_token']);
-    return { idp, client, idToken, claims: decodeJwt(idToken), header: decodeProtectedHeader(idToken), userinfo, userinfoType, jwks, verify: () => jwtVerify(idToken, createLocalJWKSet(jwks)) };
+    return { idp, client, meta, callback, idToken, claims: decodeJwt(idToken), header: decodeProtectedHeader(idToken), userinfo, userinfoType, jwks, verify: () => jwtVerify(idToken, createLocalJWKSet(jwks)) };
   } finally {
     await agent.close();
   }
@@ -101,6 +101,18 @@ describe('forged tokens of the embedded provider', () => {
     expect(r.userinfo['email']).toBe('f@example.test');
     expect(r.claims).not.toHaveProperty('email');
     await expect(r.verify()).resolves.toBeDefined();
+  });
+
+  it('serves a second issuer with its own discovery, naming it in tokens and authorization responses, for the same subject', async () => {
+    const r = await rawLogin('second-issuer');
+    expect(r.client.issuer).toBe(`${r.idp.issuer}/second-issuer`);
+    expect(r.meta['issuer']).toBe(r.client.issuer);
+    expect(r.callback.searchParams.get('iss')).toBe(r.client.issuer);
+    expect(r.claims.iss).toBe(r.client.issuer);
+    expect(r.claims.sub).toBe(r.userinfo['sub']);
+    await expect(r.verify()).resolves.toBeDefined();
+    const own = await fetch(`${r.idp.issuer}/.well-known/openid-configuration`, { dispatcher: caAgent(plain.ca.certPem) });
+    expect(((await own.json()) as Record<string, unknown>)['issuer']).toBe(r.idp.issuer);
   });
 
   it('names for every forgery a scenario that exists and uses it', () => {
