@@ -275,7 +275,7 @@ function ignoreAbort(err: Error): void {
   if (!/ERR_ABORTED|ERR_UNKNOWN_URL_SCHEME|interrupted by another navigation/.test(err.message)) throw err;
 }
 
-/** Codes and states are one-time but still not for reports: keep only the shape of the URL. */
+/** Codes, states and session ids are not for reports: keep only the shape of the URL. */
 function redact(url: string): string {
-  return url.replace(/([?&](code|state)=)[^&]+/g, '$1…');
+  return url.replace(/([?&](code|state|session_state)=)[^&]+/g, '$1…');
 }
