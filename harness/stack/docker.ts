@@ -201,7 +201,7 @@ interface PhotosUp {
 
 /**
  * Clients registered per real IdP at start (a registration is a few lines of configuration): a cell's scenarios
- * claim one per OAuth setup, 17 when every scenario runs, 2 of them without the app's redirect URI.
+ * claim one per OAuth setup: 21 when every scenario runs, 2 of them without the app's redirect URI.
  */
 const CLIENT_POOL_SIZE = 28;
 const TWO_FACTOR_CLIENTS = 2;
