@@ -81,12 +81,16 @@ describe('the real matrix', () => {
     expect(expandCells(matrix, 'embedded')[0]!.idp.settings.signingKey).toBeUndefined();
   });
 
-  it('runs the JWE and forged-token scenarios only where the variant names them, and nothing else there', () => {
+  it('runs the JWE and forged-token scenarios only where the variant names them or the IdP can serve them, and nothing else there', () => {
     for (const cell of expandCells(matrix, 'docker')) {
       const scenarios = scenariosFor(cell, matrix);
       if (cell.idp.variant === 'encryption-key') expect(scenarios).toEqual(['jwe-rejected']);
       else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'logout', 'settings-linking', 'mobile-redirect-uri', 'id-token-checks', 'signing-algorithm', 'public-client', 'idp-timeout', 'pkce-support', 'private-ca', 'no-userinfo', 'backchannel-logout', 'issuer-change', 'claims-mapping']);
-      else expect(scenarios).toEqual(['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks', 'account-linking', 'auto-launch', 'logout', 'settings-linking', 'mobile-redirect-uri']);
+      else {
+        const everywhere = ['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks', 'account-linking', 'auto-launch', 'logout', 'settings-linking', 'mobile-redirect-uri'];
+        // Keycloak's control registers public clients, so its cells run public-client too.
+        expect(scenarios).toEqual(cell.idp.product === 'keycloak' ? [...everywhere, 'public-client'] : everywhere);
+      }
     }
   });
 });
@@ -100,6 +104,11 @@ describe('mistakes in a matrix file', () => {
   it('refuses an unknown IdP product', () => {
     const message = expectMistake('  authentik:\n', '  authentic:\n', 'authentic:');
     expect(message).toContain('unknown IdP product "authentic" in idps — did you mean "authentik"?');
+  });
+
+  it("refuses an unknown IdP in a scenario's idps", () => {
+    const message = expectMistake('    idps: [keycloak]', '    idps: [keycloack]', 'keycloack');
+    expect(message).toContain('unknown IdP product "keycloack" in scenarios.public-client.idps — did you mean "keycloak"?');
   });
 
   it('refuses a version that has no container definition', () => {

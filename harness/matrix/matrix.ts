@@ -39,6 +39,8 @@ export interface ScenarioSpec {
   cases: string[];
   /** Settings a cell must have; such a scenario runs only where a variant names it. */
   requires?: IdpSettings;
+  /** IdPs whose every cell runs it although it `requires` settings: their control does what it needs. */
+  idps?: IdpProduct[];
 }
 
 export interface Matrix {
@@ -188,12 +190,19 @@ function readScenarios(src: YamlSource, at: Located): ScenarioSpec[] {
   for (const [id, sAt] of src.map(at, 'scenarios', null)) {
     const where = `scenarios.${id}`;
     if (!variantName.test(id)) src.fail(sAt.key, `scenario id "${id}" is not usable in file names`, 'use lower-case letters, digits and dashes');
-    const keys = src.map(sAt, where, { required: ['cases'], optional: ['requires'] });
+    const keys = src.map(sAt, where, { required: ['cases'], optional: ['requires', 'idps'] });
     const cases = src.list(keys.get('cases')!, `${where}.cases`).map(({ value }) => value);
     if (cases.length === 0) src.fail(keys.get('cases')!, `${where}.cases is empty`, 'list the case ids the scenario checks');
     const spec: ScenarioSpec = { id, cases };
     const requires = keys.get('requires');
     if (requires) spec.requires = readSettings(src, requires, `${where}.requires`);
+    const idpsAt = keys.get('idps');
+    if (idpsAt) {
+      spec.idps = src.list(idpsAt, `${where}.idps`).map(({ value, at: itemAt }) => {
+        if (!isProduct(value)) src.fail(itemAt, `unknown IdP product "${value}" in ${where}.idps`, suggest(value, idpProducts, 'one of'));
+        return value;
+      });
+    }
     scenarios.push(spec);
   }
   return scenarios;
@@ -275,11 +284,11 @@ export function findVariant(matrix: Matrix, cell: Cell): Variant {
 
 /**
  * The scenarios a cell runs, in the matrix's order: the ones its variant names, else every
- * scenario without requirements.
+ * scenario without requirements, and those that name the cell's IdP.
  */
 export function scenariosFor(cell: Cell, matrix: Matrix): string[] {
   const variant = findVariant(matrix, cell);
   return matrix.scenarios
-    .filter((s) => (variant.scenarios ? variant.scenarios.includes(s.id) : !s.requires))
+    .filter((s) => (variant.scenarios ? variant.scenarios.includes(s.id) : !s.requires || s.idps?.includes(cell.idp.product)))
     .map((s) => s.id);
 }

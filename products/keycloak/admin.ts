@@ -29,6 +29,8 @@ export interface KeycloakClient {
   consentRequired: boolean;
   /** The password grant (tests read a user's claims with it; Immich never uses it). */
   directAccessGrants?: boolean;
+  /** No secret, and PKCE S256 required of it (Keycloak's pkce.code.challenge.method attribute). */
+  publicClient?: boolean;
 }
 
 export class KeycloakAdminError extends Error {
@@ -108,10 +110,10 @@ export class KeycloakAdmin {
   async createClient(c: KeycloakClient): Promise<void> {
     await this.call('POST', '/clients', {
       clientId: c.clientId,
-      secret: c.secret,
       protocol: 'openid-connect',
-      publicClient: false,
-      clientAuthenticatorType: 'client-secret',
+      ...(c.publicClient
+        ? { publicClient: true, attributes: { 'pkce.code.challenge.method': 'S256' } }
+        : { publicClient: false, secret: c.secret, clientAuthenticatorType: 'client-secret' }),
       standardFlowEnabled: true,
       directAccessGrantsEnabled: c.directAccessGrants ?? false,
       redirectUris: c.redirectUris,

@@ -39,7 +39,7 @@ export function keycloakControl(info: KeycloakControlInfo, ctx: ControlContext):
   const admin = new KeycloakAdmin({ origin: ctx.origin, realm: info.realm, admin: info.admin, dispatcher: caAgent(ctx.caPem) });
   const issuer = `${ctx.origin}/realms/${info.realm}`;
   // preferred_username is the username (Keycloak's username mapper), which Keycloak also lowercases.
-  const capabilities: IdpCapabilities = { customClaimsScope: IMMICH_SCOPE, preferredUsername: 'is-username' };
+  const capabilities: IdpCapabilities = { customClaimsScope: IMMICH_SCOPE, preferredUsername: 'is-username', publicClients: true };
   const idOf = async (username: string) => {
     const found = await admin.findUser(username);
     if (!found?.id) throw new Error(`Keycloak realm ${info.realm} has no user "${username}"`);
@@ -73,7 +73,13 @@ export function keycloakControl(info: KeycloakControlInfo, ctx: ControlContext):
     },
     async createClient(wanted) {
       if (wanted.twoFactor) throw new Error('the Keycloak control sets up no second factor: use an IdP whose control does (Authelia)');
-      const client = { clientId: `immich-${alnum(10)}`, secret: alnum(40), redirectUris: wanted.redirectUris, consentRequired: wanted.consent === 'explicit' };
+      const client = {
+        clientId: `immich-${alnum(10)}`,
+        secret: wanted.public ? '' : alnum(40),
+        redirectUris: wanted.redirectUris,
+        consentRequired: wanted.consent === 'explicit',
+        publicClient: wanted.public === true,
+      };
       await admin.createClient(client);
       return {
         clientId: client.clientId,
