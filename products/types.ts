@@ -53,9 +53,10 @@ export interface StackParts {
   image?: string;
   /**
    * Clients to register at start, how many of the last ones ask for a second factor, and how many of the first
-   * ones leave out the app's redirect URI (webRedirectUris).
+   * ones leave out the app's redirect URI (webRedirectUris); `public` of those before the second-factor ones have
+   * no secret (where the product's control registers public clients).
    */
-  pool: { size: number; twoFactor: number; withoutAppUri: number };
+  pool: { size: number; twoFactor: number; withoutAppUri: number; public: number };
 }
 
 /** A started IdP: the URLs and the serialisable control description its scenarios use. */

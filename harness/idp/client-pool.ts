@@ -7,6 +7,8 @@ import type { IdpClient, NewIdpClient } from './control.js';
 export interface PooledClient extends IdpClient {
   redirectUris: string[];
   twoFactor?: boolean;
+  /** Registered without a secret (NewIdpClient.public). */
+  public?: boolean;
 }
 
 /** Claims the next unused client of the pool file; a claim is a directory made atomically beside it. */
@@ -19,12 +21,13 @@ export function claimClient(poolFile: string, wanted: NewIdpClient): IdpClient {
     // Exactly the URIs asked for: a client that must not know one (the app's, say) must not get one that does.
     if (!sameSet(wanted.redirectUris, client.redirectUris)) continue;
     if (Boolean(wanted.twoFactor) !== Boolean(client.twoFactor)) continue;
+    if (Boolean(wanted.public) !== Boolean(client.public)) continue;
     try {
       mkdirSync(join(claims, client.clientId));
     } catch {
       continue; // claimed by an earlier scenario
     }
-    const { redirectUris: _uris, twoFactor: _twoFactor, ...claimed } = client;
+    const { redirectUris: _uris, twoFactor: _twoFactor, public: _public, ...claimed } = client;
     return claimed;
   }
   throw new Error(

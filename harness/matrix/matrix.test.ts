@@ -88,8 +88,8 @@ describe('the real matrix', () => {
       else if (cell.idp.product === 'oidc-provider') expect(scenarios).toEqual(['issuer-url', 'callback-checks', 'logout', 'settings-linking', 'mobile-redirect-uri', 'id-token-checks', 'signing-algorithm', 'public-client', 'idp-timeout', 'pkce-support', 'private-ca', 'no-userinfo', 'backchannel-logout', 'issuer-change', 'claims-mapping']);
       else {
         const everywhere = ['auto-register', 'email-required', 'claims-at-creation-only', 'wrong-client-secret', 'issuer-url', 'callback-checks', 'account-linking', 'auto-launch', 'logout', 'settings-linking', 'mobile-redirect-uri'];
-        // Keycloak's control registers public clients, so its cells run public-client too.
-        expect(scenarios).toEqual(cell.idp.product === 'keycloak' ? [...everywhere, 'public-client'] : everywhere);
+        // Keycloak's and Authelia's controls register public clients, so their cells run public-client too.
+        expect(scenarios).toEqual(['keycloak', 'authelia'].includes(cell.idp.product) ? [...everywhere, 'public-client'] : everywhere);
       }
     }
   });
@@ -107,7 +107,7 @@ describe('mistakes in a matrix file', () => {
   });
 
   it("refuses an unknown IdP in a scenario's idps", () => {
-    const message = expectMistake('    idps: [keycloak]', '    idps: [keycloack]', 'keycloack');
+    const message = expectMistake('    idps: [keycloak, authelia]', '    idps: [keycloack, authelia]', 'keycloack');
     expect(message).toContain('unknown IdP product "keycloack" in scenarios.public-client.idps — did you mean "keycloak"?');
   });
 

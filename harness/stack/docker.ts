@@ -206,6 +206,7 @@ interface PhotosUp {
 const CLIENT_POOL_SIZE = 28;
 const TWO_FACTOR_CLIENTS = 2;
 const WITHOUT_APP_URI_CLIENTS = 4;
+const PUBLIC_CLIENTS = 2;
 
 function writePool(file: string, clients: PooledClient[]): void {
   writeFileSync(file, JSON.stringify(clients, null, 2), { mode: 0o600 });
@@ -304,7 +305,7 @@ async function startProduct(ctx: Context, product: IdpProduct): Promise<IdpStart
     both: (a, b) => both(ctx, a, b),
     writePool,
     secret: alnum,
-    pool: { size: CLIENT_POOL_SIZE, twoFactor: TWO_FACTOR_CLIENTS, withoutAppUri: WITHOUT_APP_URI_CLIENTS },
+    pool: { size: CLIENT_POOL_SIZE, twoFactor: TWO_FACTOR_CLIENTS, withoutAppUri: WITHOUT_APP_URI_CLIENTS, public: PUBLIC_CLIENTS },
     ...(ctx.idpImage ? { image: ctx.idpImage } : {}),
   };
   const up = await product.start(parts);

@@ -58,7 +58,8 @@ export function autheliaControl(
   }
 
   // preferred_username is the username in every version (internal/oidc claims: PreferredUsername = Username).
-  const capabilities: IdpCapabilities = { customClaimsScope: features.customClaims ? IMMICH_SCOPE : null, preferredUsername: 'is-username' };
+  // Public clients come from the pool registered at start (products/authelia/start.ts).
+  const capabilities: IdpCapabilities = { customClaimsScope: features.customClaims ? IMMICH_SCOPE : null, preferredUsername: 'is-username', publicClients: true };
   const toAuthelia = (user: NewIdpUser, password: string): AutheliaUser => {
     const quota = user.claims?.['immich_quota'];
     const role = user.claims?.['immich_role'];

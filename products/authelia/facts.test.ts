@@ -98,9 +98,16 @@ describe('Authelia configuration', () => {
     });
 
     it(`validates against the ${line} schema for ${version} with every client option and several clients`, () => {
-      const clients = [baseClient, fullClient(version), { ...baseClient, clientId: 'basic', claimsInIdToken: true }];
+      const clients = [baseClient, fullClient(version), { ...baseClient, clientId: 'basic', claimsInIdToken: true }, { ...baseClient, clientId: 'public', public: true }];
       const config = autheliaConfiguration(options(version, clients, { logLevel: 'debug', quotaType: 'string' }), autheliaSecrets());
       expect(configErrors(line, config)).toEqual([]);
+    });
+
+    it(`registers a public client for ${version} without a secret, with auth method none and PKCE S256 required`, () => {
+      const config = autheliaConfiguration(options(version, [{ ...baseClient, public: true }]), autheliaSecrets()) as any;
+      const client = config.identity_providers.oidc.clients[0];
+      expect(client).toMatchObject({ public: true, token_endpoint_auth_method: 'none', require_pkce: true, pkce_challenge_method: 'S256' });
+      expect(client).not.toHaveProperty('client_secret');
     });
   }
 

@@ -80,6 +80,8 @@ export interface AutheliaClient {
   scopes?: string[];
   requirePkce?: boolean;
   pkceChallengeMethod?: 'plain' | 'S256';
+  /** No secret (token_endpoint_auth_method none), PKCE S256 required: clientSecret is ignored. */
+  public?: boolean;
   idTokenSignedResponseAlg?: 'RS256' | 'none';
   userinfoSignedResponseAlg?: 'RS256' | 'none';
   /** 4.39: a claims policy putting profile/email/groups (and the custom claims) back in the ID token. */
@@ -157,20 +159,19 @@ export function autheliaConfiguration(o: AutheliaOptions, secrets: AutheliaSecre
     const client: Record<string, unknown> = {
       client_id: c.clientId,
       client_name: c.clientId,
-      client_secret: pbkdf2Sha512Digest(c.clientSecret, { iterations }),
-      public: false,
+      ...(c.public ? { public: true } : { client_secret: pbkdf2Sha512Digest(c.clientSecret, { iterations }), public: false }),
       authorization_policy: c.authorizationPolicy ?? 'one_factor',
       consent_mode: c.consentMode ?? 'implicit',
       redirect_uris: c.redirectUris,
       scopes,
       response_types: ['code'],
       grant_types: ['authorization_code'],
-      token_endpoint_auth_method: c.tokenEndpointAuthMethod ?? 'client_secret_basic',
+      token_endpoint_auth_method: c.public ? 'none' : (c.tokenEndpointAuthMethod ?? 'client_secret_basic'),
       id_token_signed_response_alg: c.idTokenSignedResponseAlg ?? 'RS256',
       userinfo_signed_response_alg: c.userinfoSignedResponseAlg ?? 'none',
     };
-    if (c.requirePkce !== undefined) client.require_pkce = c.requirePkce;
-    if (c.pkceChallengeMethod !== undefined) client.pkce_challenge_method = c.pkceChallengeMethod;
+    if (c.requirePkce !== undefined || c.public) client.require_pkce = c.requirePkce ?? true;
+    if (c.pkceChallengeMethod !== undefined || c.public) client.pkce_challenge_method = c.pkceChallengeMethod ?? 'S256';
     // On 4.38 the profile claims are in the ID token already: claimsInIdToken needs no key there.
     if (features.customClaims && (c.claimsInIdToken || c.customClaims)) {
       const policy: Record<string, unknown> = {};

@@ -12,14 +12,18 @@ import { AUTHELIA_PATHS, autheliaFeatures, renderAuthelia, renderAutheliaUsers, 
 export async function startAuthelia(parts: StackParts): Promise<IdpUp> {
   const { cell } = parts;
   const features = autheliaFeatures(cell.idp.version);
-  // The last clients of the pool ask for a second factor (TOTP), for scenarios that log in with one.
-  const clients: AutheliaClient[] = Array.from({ length: parts.pool.size }, (_, i) => ({
+  // The last clients of the pool ask for a second factor (TOTP), for scenarios that log in with one; those just
+  // before them are public (no secret, PKCE required).
+  const { size, twoFactor } = parts.pool;
+  const isPublic = (i: number) => i >= size - twoFactor - parts.pool.public && i < size - twoFactor;
+  const clients: AutheliaClient[] = Array.from({ length: size }, (_, i) => ({
     clientId: `immich-${i + 1}`,
     clientSecret: parts.secret(40),
     redirectUris: i < parts.pool.withoutAppUri ? webRedirectUris(parts.photosUrl) : immichRedirectUris(parts.photosUrl, cell.immich),
     tokenEndpointAuthMethod: cell.idp.settings.tokenEndpointAuthMethod,
     consentMode: 'implicit',
-    authorizationPolicy: i >= parts.pool.size - parts.pool.twoFactor ? 'two_factor' : 'one_factor',
+    authorizationPolicy: i >= size - twoFactor ? 'two_factor' : 'one_factor',
+    ...(isPublic(i) ? { public: true } : {}),
     claimsInIdToken: cell.idp.settings.claimsInIdToken,
     customClaims: features.customClaims,
   }));
@@ -44,12 +48,13 @@ export async function startAuthelia(parts: StackParts): Promise<IdpUp> {
       clientsFile,
       clients.map((c) => ({
         clientId: c.clientId,
-        clientSecret: c.clientSecret,
+        clientSecret: c.public ? '' : c.clientSecret,
         issuer: origin,
         tokenEndpointAuthMethod: c.tokenEndpointAuthMethod ?? 'client_secret_basic',
         idTokenAlg: 'RS256',
         redirectUris: c.redirectUris,
         twoFactor: c.authorizationPolicy === 'two_factor',
+        ...(c.public ? { public: true } : {}),
       })),
     );
     return { origin, issuer: origin, control: { usersFile, clientsFile, container: parts.containerName('idp') } };
