@@ -33,7 +33,10 @@ export default defineConfig({
           // One worker module graph for every scenario file: one browser, one browser context per cell.
           isolate: false,
           maxConcurrency: 16,
-          testTimeout: 300_000,
+          // A backstop against a hang, never a judge of speed: every browser wait has its own deadline, and a
+          // scenario's time is mostly its logins waiting for the run's login slots behind the other cells' (a real
+          // Keycloak cell's settings-linking passed 300 s so on two busy cores).
+          testTimeout: 1_800_000,
           hookTimeout: 600_000,
           sequence: { groupOrder: 1 },
         },
