@@ -201,9 +201,10 @@ interface PhotosUp {
 
 /**
  * Clients registered per real IdP at start (a registration is a few lines of configuration): a cell's scenarios
- * claim one per OAuth setup: 21 when every scenario runs, 2 of them without the app's redirect URI.
+ * claim one per OAuth setup: 22 when every scenario runs on an Authelia cell, 2 of them without the app's redirect
+ * URI and 1 public, which leaves 24 - 19 confidential clients with every URI to spare for new scenarios.
  */
-const CLIENT_POOL_SIZE = 28;
+const CLIENT_POOL_SIZE = 32;
 const TWO_FACTOR_CLIENTS = 2;
 const WITHOUT_APP_URI_CLIENTS = 4;
 const PUBLIC_CLIENTS = 2;
