@@ -202,7 +202,7 @@ interface PhotosUp {
 /**
  * Clients registered per real IdP at start (a registration is a few lines of configuration): a cell's scenarios
  * claim one per OAuth setup: 22 when every scenario runs on an Authelia cell, 2 of them without the app's redirect
- * URI and 1 public, which leaves 24 - 19 confidential clients with every URI to spare for new scenarios.
+ * URI and 1 public. The 19 others come from 24 plain clients, so new scenarios have 5 to spare.
  */
 const CLIENT_POOL_SIZE = 32;
 const TWO_FACTOR_CLIENTS = 2;
